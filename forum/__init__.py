@@ -1,0 +1,96 @@
+"""The MS community forum: `create_app` builds the Flask application."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import cli, errors, schema, security
+from .config import load_config
+from .extensions import csrf, db, login_manager, migrate
+from .permissions import can
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` (tests, scripts) is applied over the environment's."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    app.config.update(config or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_globals(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+        include_object=schema.include_object,
+        render_item=schema.render_item,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    from .accounts.services import load_user
+
+    login_manager.user_loader(load_user)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _tune_sqlite(db.engine)
+
+
+def _tune_sqlite(engine) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # WAL lets readers go on while one writer writes; the busy timeout makes
+        # a second writer wait instead of failing with "database is locked".
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .health import bp as health_bp
+    from .moderation.views import bp as moderation_bp
+    from .posts.views import bp as posts_bp
+    from .threads.views import bp as threads_bp
+
+    for bp in (threads_bp, posts_bp, accounts_bp, moderation_bp, health_bp):
+        app.register_blueprint(bp)
+
+
+def register_template_globals(app: Flask) -> None:
+    from . import dates, text
+
+    app.jinja_env.globals.update(can=can, site_name=app.config["SITE_NAME"])
+    app.jinja_env.filters.update(
+        excerpt=text.excerpt,
+        date=dates.human_date,
+        datetime=dates.human_datetime,
+        ago=dates.time_ago,
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,81 @@
+"""Operator commands: `flask --app forum users|seed|text ...`."""
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from . import text
+from .extensions import db
+from .models import Post, Role, User
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(seed)
+    app.cli.add_command(text_group)
+
+
+@click.group(help="Manage accounts.")
+def users():
+    pass
+
+
+@users.command("create", help="Create a confirmed, established account.")
+@click.argument("name")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
+@click.option("--display-name", default="")
+def create_user(name, email, password, role, display_name):
+    from .accounts.services import AccountError
+    from .accounts.services import create_user as create
+
+    try:
+        user = create(
+            name, email, password, role,
+            established=True, confirmed=True, display_name=display_name,
+        )
+    except AccountError as error:
+        raise click.ClickException(f"{error.field}: {error.message}") from None
+    click.echo(f"Created {user.role} {user.username!r} (id {user.id}).")
+
+
+@click.group(help="Load content.")
+def seed():
+    pass
+
+
+@seed.command("demo", help="Load the demo community (idempotent).")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no accounts yet.")
+def seed_demo(if_empty):
+    from .demo import load_demo
+
+    if current_app.config["FORUM_ENV"] == "production":
+        raise click.ClickException("Refusing to load demo content when FORUM_ENV=production.")
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("The database already has accounts; demo content not loaded.")
+        return
+    created = load_demo()
+    click.echo("Demo community loaded." if created else "Demo community already present.")
+
+
+@click.group("text", help="Stored text.")
+def text_group():
+    pass
+
+
+@text_group.command("rerender", help="Re-render every stored body from its source.")
+def rerender():
+    ids = db.session.scalars(select(Post.id).order_by(Post.id)).all()
+    changed = 0
+    with click.progressbar(length=len(ids), label="Re-rendering posts") as bar:
+        for start in range(0, len(ids), 500):
+            batch = db.session.scalars(select(Post).where(Post.id.in_(ids[start:start + 500])))
+            for post in batch:
+                html = text.render(post.body_source)
+                if html != post.body_html:
+                    post.body_html = html
+                    changed += 1
+            db.session.commit()
+            bar.update(len(ids[start:start + 500]))
+    click.echo(f"{changed} of {len(ids)} posts changed.")

@@ -1,0 +1,77 @@
+"""Configuration read from the environment (see ../shared/CONTRACT.md).
+
+`load_config` is called once by `create_app`; tests pass their own mapping,
+which is applied on top.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot produce a safe configuration."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off", ""}
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("FORUM_ENV=production needs SECRET_KEY set in the environment.")
+    # Development only: generate a key once and keep it, so sessions survive restarts.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Hosting platforms often hand out postgres:// URLs; SQLAlchemy wants a driver name.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+    instance_path.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance_path / 'forum.db'}"
+
+
+def load_config(instance_path: Path) -> dict:
+    env = os.environ.get("FORUM_ENV", "development").strip().lower()
+    production = env == "production"
+    return {
+        "FORUM_ENV": env,
+        "DEBUG": False if production else _flag("FLASK_DEBUG", False),
+        "SECRET_KEY": _secret_key(instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "HSTS": production,
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        # Long posts are welcome; a request body past this is refused with 413.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "THREADS_PER_PAGE": 25,
+        "POSTS_PER_PAGE": 20,
+        "SITE_NAME": "MS Community Forum",
+    }

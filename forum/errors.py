@@ -1,0 +1,80 @@
+"""The forum's own error pages; never a traceback."""
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You do not have permission to do that.",
+    404: "We could not find that page. It may have been moved or removed.",
+    405: "That action is not available here.",
+    413: "That was too large to send. Please shorten it and try again.",
+    429: "You are doing that too often. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing you typed was saved twice.",
+    503: "The forum is briefly unavailable. Please try again in a minute.",
+}
+
+_FALLBACK = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>{code} {name}</title>"
+    "<main><h1>{name}</h1><p>{message}</p><p><a href=/>Go to the forum's front page</a></p></main>"
+)
+
+
+def _render(error: HTTPException):
+    code = error.code or 500
+    # A reason we chose (permissions.require passes one) is shown; werkzeug's defaults are not.
+    described = error.description if error.description != type(error).description else ""
+    message = described or MESSAGES.get(code, error.name)
+    try:
+        body = render_template("errors/error.html", code=code, title=error.name, message=message)
+    except Exception:  # the page itself may need the database that just failed
+        log.exception("error page could not be rendered")
+        body = _FALLBACK.format(code=code, name=error.name, message=message)
+    response = error.get_response()
+    response.set_data(body)
+    response.mimetype = "text/html"
+    return response
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:
+        log.exception("rollback failed")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        error.description = (
+            "This form had expired or was sent from elsewhere, so nothing was saved. "
+            "Please go back, reload the page and send it again."
+        )
+        return _render(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if (error.code or 500) >= 500:
+            _rollback()
+        return _render(error)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def database_error(error):
+        log.exception("database error")
+        _rollback()
+        return _render(ServiceUnavailable()), 503
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        log.exception("unhandled error")
+        _rollback()
+        return _render(InternalServerError()), 500

@@ -1,0 +1,318 @@
+"""The forum's tables. Columns, relationships and small read-only properties.
+
+Nothing here commits or reads the request: services change state, and keep
+counters such as `Thread.reply_count` and `Thread.last_activity_at` right.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC datetimes on both SQLite (which drops the zone) and Postgres."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    EXPERT = "expert"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class ThreadKind(enum.StrEnum):
+    DISCUSSION = "discussion"
+    ARTICLE = "article"
+
+
+class VerificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", Role), name="ck_users_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    # Nullable so that a deleted account can give its address up entirely.
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER.value)
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    credentials: Mapped[str] = mapped_column(String(200), default="")
+    affiliation: Mapped[str] = mapped_column(String(200), default="")
+    # The expert's standing conflict-of-interest statement; articles start from it.
+    conflicts: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Established accounts post without being held for review.
+    established_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The approved verification behind the "Verified expert" badge, if any;
+    # services keep at most one approved verification per user.
+    verification: Mapped[ExpertVerification | None] = relationship(
+        primaryjoin="and_(User.id == ExpertVerification.user_id, "
+        "ExpertVerification.status == 'approved')",
+        viewonly=True,
+        uselist=False,
+    )
+
+    @property
+    def name(self) -> str:
+        if self.deleted_at is not None:
+            return "a former member"
+        return self.display_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        """The staff badge shown beside the name; members and experts have none."""
+        return {Role.MODERATOR: "Moderator", Role.ADMIN: "Admin"}.get(self.role, "")
+
+    @property
+    def is_verified_expert(self) -> bool:
+        return self.verification is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r} {self.role}>"
+
+
+# Usernames and emails are unique whatever their case.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+Index("uq_users_email_lower", func.lower(User.email), unique=True)
+
+
+class ExpertVerification(db.Model):
+    """A request to be shown as a verified expert, and what the admin checked."""
+
+    __tablename__ = "expert_verifications"
+    __table_args__ = (
+        CheckConstraint(_in("status", VerificationStatus), name="ck_verifications_status"),
+        Index("ix_verifications_status_requested", "status", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=VerificationStatus.PENDING.value)
+    credentials: Mapped[str] = mapped_column(String(200))
+    affiliation: Mapped[str] = mapped_column(String(200))
+    register_name: Mapped[str] = mapped_column(String(60))
+    register_number: Mapped[str] = mapped_column(String(60))
+    evidence_url: Mapped[str] = mapped_column(String(500), default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    checked_register: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_number: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_link: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+thread_tags = Table(
+    "thread_tags",
+    db.metadata,
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-case without '#': "researchspeak".
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ThreadKind), name="ck_threads_kind"),
+        # The category page: pinned first, then by last activity.
+        Index("ix_threads_category_activity", "category_id", "last_activity_at"),
+        # The front page: latest articles, and active discussions.
+        Index("ix_threads_kind_created", "kind", "created_at"),
+        Index("ix_threads_activity", "last_activity_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), default=ThreadKind.DISCUSSION.value)
+    title: Mapped[str] = mapped_column(String(150))
+    slug: Mapped[str] = mapped_column(String(160))
+    # Articles only: the lead shown on the front page, and this article's own disclosure.
+    summary: Mapped[str] = mapped_column(Text, default="")
+    disclosure: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Visible replies, not counting the opening post.
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pinned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lock_reason: Mapped[str] = mapped_column(Text, default="")
+
+    category: Mapped[Category] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    locked_by: Mapped[User | None] = relationship(foreign_keys=[locked_by_id])
+    pinned_by: Mapped[User | None] = relationship(foreign_keys=[pinned_by_id])
+    tags: Mapped[list[Tag]] = relationship(secondary=thread_tags, order_by=Tag.name)
+    references: Mapped[list[Reference]] = relationship(
+        order_by="Reference.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind == ThreadKind.ARTICLE
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def is_pinned(self) -> bool:
+        return self.pinned_at is not None
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # A thread's posts in order, and "recent comments".
+        Index("ix_posts_thread_created", "thread_id", "created_at", "id"),
+        Index("ix_posts_author_created", "author_id", "created_at"),
+        Index("ix_posts_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The opening post of a thread carries its body; the others are replies.
+    is_opening: Mapped[bool] = mapped_column(Boolean, default=False)
+    body_source: Mapped[str] = mapped_column(Text)
+    # Rendered and sanitised by forum.text; pages print this as it is.
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    thread: Mapped[Thread] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def deleted_by_author(self) -> bool:
+        return self.deleted_by_id is not None and self.deleted_by_id == self.author_id
+
+
+class Reference(db.Model):
+    """A paper an article cites: citation text with a DOI and/or a PMID."""
+
+    __tablename__ = "article_references"
+    __table_args__ = (Index("ix_article_references_thread_position", "thread_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    citation: Mapped[str] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(String(200))
+    pmid: Mapped[str | None] = mapped_column(String(12))
+
+    @property
+    def doi_url(self) -> str | None:
+        return f"https://doi.org/{self.doi}" if self.doi else None
+
+    @property
+    def pubmed_url(self) -> str | None:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else None
+
+
+class ModerationEvent(db.Model):
+    """Append-only log of moderator actions: who did what to which thing, when and why."""
+
+    __tablename__ = "moderation_events"
+    __table_args__ = (Index("ix_moderation_events_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="SET NULL"), index=True
+    )
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    thread: Mapped[Thread | None] = relationship()
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])

@@ -1,0 +1,148 @@
+"""Fixtures: the app on a real database (SQLite, or Postgres with TEST_DATABASE_URL),
+users by role, and clients signed in as each role."""
+
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from forum import create_app
+from forum.extensions import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = factories.PASSWORD
+
+
+def _require_reachable(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as error:  # an unreachable Postgres is a failure, never a skip
+        pytest.exit(f"TEST_DATABASE_URL is set but the database does not answer: {error}", 3)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        _require_reachable(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'forum.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    # The environment is what create_app reads first; keep tests off the instance folder.
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("SECRET_KEY", "test-secret-key")
+    os.environ.pop("FORUM_ENV", None)
+    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "POSTS_PER_PAGE": 5})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(app):
+    """Each test starts from empty tables (faster than recreating the schema)."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Browser:
+    """A test client that signs in and sends forms the way a person's browser does."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def submit(self, form_path, data, action=None, **kwargs):
+        """GET the page holding the form, then POST `data` with that page's CSRF token."""
+        page = self.client.get(form_path)
+        return self.client.post(
+            action or form_path,
+            data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
+            **kwargs,
+        )
+
+    def login(self, username, password=PASSWORD):
+        response = self.submit("/login", {"username": username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        return self.submit("/", {}, action="/logout")
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def member(app):
+    return factories.make_user("maria", role="member")
+
+
+@pytest.fixture
+def other_member(app):
+    return factories.make_user("sam", role="member")
+
+
+@pytest.fixture
+def expert(app):
+    return factories.make_user("dr_nair", role="expert")
+
+
+@pytest.fixture
+def moderator(app):
+    return factories.make_user("mod_jo", role="moderator")
+
+
+@pytest.fixture
+def admin(app):
+    return factories.make_user("admin_lee", role="admin")
+
+
+def _signed_in(app, user):
+    browser = Browser(app.test_client())
+    browser.login(user.username)
+    return browser
+
+
+@pytest.fixture
+def member_browser(app, member):
+    return _signed_in(app, member)
+
+
+@pytest.fixture
+def moderator_browser(app, moderator):
+    return _signed_in(app, moderator)

@@ -1,0 +1,50 @@
+"""Object builders for tests. They go through the services, as the app does."""
+
+from datetime import timedelta
+
+from forum.accounts.services import create_user
+from forum.extensions import db
+from forum.models import Category, utcnow
+from forum.posts.services import add_reply
+from forum.threads.services import Citation, publish_article, start_discussion
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(username, role="member", **profile):
+    return create_user(
+        username, f"{username}@example.org", PASSWORD, role,
+        established=True, confirmed=True, **profile,
+    )
+
+
+def make_category(slug="living-with-ms", name="Living with MS"):
+    category = Category(slug=slug, name=name, description=f"About {name.lower()}.")
+    db.session.add(category)
+    db.session.commit()
+    return category
+
+
+def make_discussion(author, category, title="Tips for fatigue on bad days", body="What helps you?",
+                    tags=(), replies=0, repliers=(), minutes_ago=60):
+    start = utcnow() - timedelta(minutes=minutes_ago)
+    thread = start_discussion(author, category, title, body, list(tags), at=start)
+    for n in range(replies):
+        replier = repliers[n % len(repliers)] if repliers else author
+        add_reply(thread, replier, f"Reply number {n + 1}", at=start + timedelta(seconds=n + 1))
+    return thread
+
+
+def make_article(author, category, title="The gut microbiome and MS", **fields):
+    return publish_article(
+        author, category, title,
+        summary=fields.get("summary", "What the research does and does not show."),
+        body=fields.get("body", "## Background\n\nAssociation is not causation."),
+        tags=fields.get("tags", ["researchspeak", "microbiome"]),
+        references=fields.get("references", [
+            Citation("Glenn JD, Mowry EM. J Interferon Cytokine Res. 2016.",
+                     doi="10.1089/jir.2015.0177", pmid="27145057"),
+        ]),
+        disclosure=fields.get("disclosure", "No conflicts to declare."),
+        at=utcnow() - timedelta(days=1),
+    )
