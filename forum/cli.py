@@ -36,7 +36,7 @@ def create_user(name, email, password, role, display_name):
             established=True, confirmed=True, display_name=display_name,
         )
     except AccountError as error:
-        raise click.ClickException(f"{error.field}: {error.message}") from None
+        raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.username!r} (id {user.id}).")
 
 

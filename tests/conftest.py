@@ -5,6 +5,7 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from forum import create_app
@@ -34,6 +35,18 @@ def database_url(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'forum.db'}"
 
 
+class RequestClient(FlaskClient):
+    """Each request gets its own app context (its own `g` and database session), as in
+    production, rather than sharing the context the test itself holds open."""
+
+    def open(self, *args, **kwargs):
+        # End the test's own transaction so the request sees committed data and the
+        # test's objects reload afterwards.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     # The environment is what create_app reads first; keep tests off the instance folder.
@@ -41,6 +54,7 @@ def app(database_url):
     os.environ.setdefault("SECRET_KEY", "test-secret-key")
     os.environ.pop("FORUM_ENV", None)
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "POSTS_PER_PAGE": 5})
+    app.test_client_class = RequestClient
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -169,3 +169,42 @@ def test_user_text_is_escaped_everywhere_it_appears(client, member, category):
         assert "<script>alert(1)" not in page, path
         assert "<img" not in page, path
     assert "&lt;script&gt;alert(1)&lt;/script&gt; title" in text_of(client.get(f"/t/{thread.id}"))
+
+
+def test_every_link_in_the_demo_community_leads_to_a_page(app, client):
+    """Crawl the seeded forum from the front page: no link is broken, nothing errors."""
+    from forum.demo import load_demo
+
+    load_demo()
+    seen, queue = set(), ["/"]
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        for link in re.findall(r'href="(/[^"#]*)', text_of(response)):
+            link = link.replace("&amp;", "&")
+            if not link.startswith(("/static/", "/login", "/register")):
+                queue.append(link)
+    assert any(p.startswith("/u/") for p in seen) and any(p.startswith("/tag/") for p in seen)
+    assert any(p.startswith("/c/") for p in seen)
+    assert len([p for p in seen if p.startswith("/t/")]) >= 8
+
+
+def test_demo_article_and_locked_clinic_thread(client):
+    from forum.demo import load_demo
+
+    load_demo()
+    front = text_of(client.get("/"))
+    assert "#researchspeak" in front and "#clinicspeak" in front
+    article = re.search(r'href="(/t/\d+/gut-[^"]+)"', front).group(1)
+    page = text_of(client.get(article))
+    assert "About the author" in page and "https://doi.org/10.1089/jir.2015.0177" in page
+    assert page.count('class="post"') == 4  # the opening post and four comments per page here
+    assert 'rel="next"' in page  # a dozen comments run over several pages
+
+    clinic = text_of(client.get("/c/treatments-and-trials"))
+    locked = re.search(r'href="(/t/\d+/overseas-[^"]+)"', clinic).group(1)
+    assert "This thread is locked" in text_of(client.get(locked))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -17,8 +18,14 @@ MAX_PASSWORD_LENGTH = 200
 
 
 class AccountError(ValueError):
-    """Input that cannot make an account; the message is safe to show the user."""
+    """Input that cannot make an account: {field: message}, each safe to show the user."""
 
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+class _FieldError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
@@ -51,12 +58,12 @@ def find_by_login(identifier: str) -> User | None:
 
 def check_username(username: str) -> str:
     if not USERNAME_RE.fullmatch(username):
-        raise AccountError(
+        raise _FieldError(
             "username",
             "Usernames are 3 to 30 characters: letters A–Z, digits, '_' and '-'.",
         )
     if find_by_username(username) is not None:
-        raise AccountError("username", "That username is taken. Please choose another.")
+        raise _FieldError("username", "That username is taken. Please choose another.")
     return username
 
 
@@ -64,24 +71,24 @@ def check_email(email: str) -> str:
     try:
         normalised = validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise AccountError("email", f"That email address is not valid: {error}") from None
+        raise _FieldError("email", f"That email address is not valid: {error}") from None
     taken = db.session.scalar(select(User.id).where(func.lower(User.email) == normalised.lower()))
     if taken is not None:
-        raise AccountError("email", "That email address is already registered.")
+        raise _FieldError("email", "That email address is already registered.")
     return normalised
 
 
 def check_password(password: str, username: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
+        raise _FieldError(
             "password", f"Passwords need at least {MIN_PASSWORD_LENGTH} characters."
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(
+        raise _FieldError(
             "password", f"Passwords can be at most {MAX_PASSWORD_LENGTH} characters."
         )
     if username and username.lower() in password.lower():
-        raise AccountError("password", "Your password must not contain your username.")
+        raise _FieldError("password", "Your password must not contain your username.")
     return password
 
 
@@ -98,11 +105,16 @@ def create_user(
 ) -> User:
     """Validate and store a new account in one transaction; raises AccountError."""
     if role not in set(Role):
-        raise AccountError("role", f"Unknown role {role!r}: use one of {', '.join(Role)}.")
+        raise AccountError({"role": f"Unknown role {role!r}: use one of {', '.join(Role)}."})
+    username, email, password = _checked(
+        username=(check_username, username),
+        email=(check_email, email),
+        password=(partial(check_password, username=username), password),
+    )
     user = User(
-        username=check_username(username),
-        email=check_email(email),
-        password_hash=generate_password_hash(check_password(password, username)),
+        username=username,
+        email=email,
+        password_hash=generate_password_hash(password),
         role=str(role),
         display_name=display_name,
         confirmed_at=utcnow() if confirmed else None,
@@ -114,6 +126,19 @@ def create_user(
         _approve_on_creation(user)
     db.session.commit()
     return user
+
+
+def _checked(**checks) -> list[str]:
+    """Run every field's check, so that the user hears about all problems at once."""
+    values, errors = [], {}
+    for field, (check, value) in checks.items():
+        try:
+            values.append(check(value))
+        except _FieldError as error:
+            errors[field] = error.message
+    if errors:
+        raise AccountError(errors)
+    return values
 
 
 def _approve_on_creation(user: User) -> None:

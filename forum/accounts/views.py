@@ -32,7 +32,8 @@ def register():
         try:
             user = services.create_user(form.username.data, form.email.data, form.password.data)
         except services.AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
+            for field, message in error.errors.items():
+                form[field].errors.append(message)
         else:
             login_user(user)
             flash(f"Welcome, {user.username}. Your account is ready.", "success")

@@ -1,0 +1,87 @@
+"""Operator commands, run the way an operator runs them (through click)."""
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Post, Thread, User
+
+
+@pytest.fixture
+def cli(app):
+    return app.test_cli_runner()
+
+
+def test_users_create_makes_a_confirmed_established_account(cli, browser):
+    result = cli.invoke(args=["users", "create", "nurse_bea", "--email", "bea@example.org",
+                              "--password", "a long enough password", "--role", "expert"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "nurse_bea"))
+    assert user.role == "expert" and user.is_verified_expert
+    assert user.confirmed_at is not None and user.established_at is not None
+    browser.login("nurse_bea", "a long enough password")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["taken", "--email", "x@example.org", "--password", "long enough pass"], "taken"),
+        (["TAKEN", "--email", "x@example.org", "--password", "long enough pass"], "taken"),
+        (["new_one", "--email", "taken@example.org", "--password", "long enough pass"],
+         "already registered"),
+        (["new_one", "--email", "not-an-email", "--password", "long enough pass"], "not valid"),
+        (["new_one", "--email", "n@example.org", "--password", "short"], "at least 10"),
+        (["x", "--email", "n@example.org", "--password", "long enough pass"], "3 to 30"),
+        (["bad name!", "--email", "n@example.org", "--password", "long enough pass"], "3 to 30"),
+        (["new_one", "--email", "n@example.org", "--password", "long enough pass",
+          "--role", "superuser"], "Invalid value for '--role'"),
+    ],
+)
+def test_users_create_refuses_bad_input_clearly(cli, args, message):
+    cli.invoke(args=["users", "create", "taken", "--email", "taken@example.org",
+                     "--password", "long enough pass"])
+    result = cli.invoke(args=["users", "create", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_seed_demo_is_idempotent(cli, client):
+    first = cli.invoke(args=["seed", "demo"])
+    counts = [db.session.scalar(select(func.count(m.id))) for m in (User, Thread, Post)]
+    second = cli.invoke(args=["seed", "demo"])
+
+    assert first.exit_code == 0 and "loaded" in first.output
+    assert second.exit_code == 0 and "already present" in second.output
+    assert [db.session.scalar(select(func.count(m.id))) for m in (User, Thread, Post)] == counts
+    assert counts[1] >= 6 and counts[2] >= 30
+
+
+def test_seed_demo_if_empty_leaves_a_used_database_alone(cli, member):
+    result = cli.invoke(args=["seed", "demo", "--if-empty"])
+    assert result.exit_code == 0 and "not loaded" in result.output
+    assert db.session.scalar(select(func.count(Thread.id))) == 0
+
+
+def test_seed_demo_is_refused_in_production(cli, app):
+    app.config["FORUM_ENV"] = "production"
+    try:
+        result = cli.invoke(args=["seed", "demo"])
+    finally:
+        app.config["FORUM_ENV"] = "development"
+    assert result.exit_code != 0 and "production" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_text_rerender_rebuilds_stored_html_from_source(cli):
+    cli.invoke(args=["seed", "demo"])
+    post = db.session.scalar(select(Post).limit(1))
+    post.body_html = "<p>stale</p>"
+    db.session.commit()
+
+    result = cli.invoke(args=["text", "rerender"])
+
+    assert result.exit_code == 0 and "1 of" in result.output
+    db.session.refresh(post)
+    assert post.body_html != "<p>stale</p>" and post.body_html.startswith("<")

@@ -1,0 +1,95 @@
+"""The rules in forum.permissions, role by role and state by state (no HTTP)."""
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+from forum import permissions as p
+from forum.moderation.services import lock_thread
+from tests.factories import make_category, make_discussion, make_user
+
+ROLES = ["anonymous", "member", "author", "expert", "moderator", "admin"]
+
+
+@pytest.fixture
+def world(app):
+    users = {
+        "anonymous": AnonymousUserMixin(),
+        "member": make_user("member_a"),
+        "author": make_user("author_b"),
+        "expert": make_user("expert_c", role="expert"),
+        "moderator": make_user("moderator_d", role="moderator"),
+        "admin": make_user("admin_e", role="admin"),
+    }
+    category = make_category()
+    open_thread = make_discussion(users["author"], category, title="An open thread", replies=1,
+                                  repliers=[users["member"]])
+    locked_thread = make_discussion(users["author"], category, title="A locked thread")
+    lock_thread(locked_thread, users["moderator"], "Off topic")
+    return users, open_thread, locked_thread
+
+
+def _first_post(thread):
+    from sqlalchemy import select
+
+    from forum.extensions import db
+    from forum.models import Post
+
+    return db.session.scalar(select(Post).where(Post.thread_id == thread.id).order_by(Post.id))
+
+
+def expect(world, table, rule, target):
+    for role, expected in zip(ROLES, table, strict=True):
+        decision = rule(world[0][role], target)
+        status = "ok" if decision else decision.status
+        assert status == expected, (rule.__name__, role, status, decision.reason)
+
+
+#                    anonymous  member  author  expert  moderator  admin
+def test_start_discussion_and_reply_on_an_open_thread(world):
+    _, open_thread, _ = world
+    expect(world, ["login", "ok", "ok", "ok", "ok", "ok"], p.can_start_discussion, None)
+    expect(world, ["login", "ok", "ok", "ok", "ok", "ok"], p.can_reply, open_thread)
+
+
+def test_a_locked_thread_refuses_replies_except_from_moderators(world):
+    _, _, locked = world
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_reply, locked)
+    assert p.can_reply(world[0]["member"], locked).reason == "This thread is locked."
+
+
+def test_only_verified_experts_and_staff_publish_articles(world):
+    expect(world, ["login", 403, 403, "ok", "ok", "ok"], p.can_publish_article, None)
+
+
+def test_authors_edit_their_own_posts_moderators_any(world):
+    _, open_thread, locked = world
+    expect(world, ["login", 403, "ok", 403, "ok", "ok"], p.can_edit_post, _first_post(open_thread))
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_edit_post, _first_post(locked))
+
+
+def test_the_opening_post_of_a_thread_with_replies_stays(world):
+    _, open_thread, _ = world
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_delete_post, _first_post(open_thread))
+
+
+def test_members_flag_others_posts_not_their_own(world):
+    _, open_thread, _ = world
+    expect(world, ["login", "ok", 403, "ok", "ok", "ok"], p.can_flag, _first_post(open_thread))
+
+
+def test_moderation_is_for_moderators_and_admins(world):
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_moderate, None)
+    expect(world, ["login", 403, 403, 403, 403, "ok"], p.can_administer, None)
+
+
+def test_template_helper_asks_the_same_rules(app, world):
+    from flask_login import login_user
+
+    users, _, locked = world
+    with app.test_request_context():
+        login_user(users["member"])
+        assert p.can.reply(locked) is False
+        login_user(users["moderator"])
+        assert p.can.reply(locked) is True
+        with pytest.raises(AttributeError):
+            p.can.fly(locked)
