@@ -6,7 +6,7 @@ from flask import Flask
 
 from . import cli, errors, schema, security
 from .config import load_config
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 from .permissions import can
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
         render_item=schema.render_item,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."
@@ -83,8 +84,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from . import dates, text
+    from .accounts import preferences
 
     app.jinja_env.globals.update(can=can, site_name=app.config["SITE_NAME"])
+    app.context_processor(lambda: {"reading": preferences.current()})
     app.jinja_env.filters.update(
         excerpt=text.excerpt,
         date=dates.human_date,

@@ -6,6 +6,7 @@ which is applied on top.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -67,7 +68,22 @@ def load_config(instance_path: Path) -> dict:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "HSTS": production,
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_LOGIN": "10 per minute;60 per hour",
+        "RATELIMIT_LOGIN_ACCOUNT": "20 per hour",
+        "RATELIMIT_REGISTER": "10 per hour",
+        "RATELIMIT_RESET": "5 per hour",
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 587),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", True),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "forum@localhost"),
+        # Whether an account must confirm its email address before it may write.
+        "REQUIRE_CONFIRMED_EMAIL_TO_POST": _flag("REQUIRE_CONFIRMED_EMAIL_TO_POST", False),
         # Long posts are welcome; a request body past this is refused with 413.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,

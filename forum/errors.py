@@ -60,6 +60,17 @@ def init_app(app: Flask) -> None:
         )
         return _render(error)
 
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        limit = getattr(error, "limit", None)
+        seconds = limit.limit.get_expiry() if limit is not None else 60
+        wait = f"{seconds // 60} minutes" if seconds >= 120 else f"{max(seconds, 1)} seconds"
+        error.description = (
+            f"You have done that too often for now. Please wait {wait} and try again. "
+            "Anything you typed is still in the form if you go back."
+        )
+        return _render(error)
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         if (error.code or 500) >= 500:

@@ -56,6 +56,12 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class TextSize(enum.StrEnum):
+    NORMAL = "normal"
+    LARGE = "large"
+    LARGEST = "largest"
+
+
 class ThreadKind(enum.StrEnum):
     DISCUSSION = "discussion"
     ARTICLE = "article"
@@ -76,6 +82,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(_in("role", Role), name="ck_users_role"),
+        CheckConstraint(_in("text_size", TextSize), name="ck_users_text_size"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +102,9 @@ class User(UserMixin, db.Model):
     # Established accounts post without being held for review.
     established_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reading preferences, applied on every page.
+    text_size: Mapped[str] = mapped_column(String(8), default=TextSize.NORMAL.value)
+    high_contrast: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # The approved verification behind the "Verified expert" badge, if any;
     # services keep at most one approved verification per user.
@@ -104,6 +114,13 @@ class User(UserMixin, db.Model):
         viewonly=True,
         uselist=False,
     )
+
+    # The signed-in browser this object was loaded for (accounts.services sets it);
+    # Flask-Login keeps this key, not the user id, in the session and remember cookies.
+    session_key = None
+
+    def get_id(self) -> str | None:
+        return self.session_key
 
     @property
     def name(self) -> str:
@@ -127,6 +144,42 @@ class User(UserMixin, db.Model):
 # Usernames and emails are unique whatever their case.
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The session cookie and the remember-me cookie carry only
+    `key`; deleting the row signs that browser out, whatever cookie it still holds."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """Every email, written in the transaction that caused it and sent after commit;
+    a failed send stays here for `flask --app forum mail send` to retry."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Kept so a deleted account's pending mail can be removed with it.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class ExpertVerification(db.Model):

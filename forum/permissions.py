@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from .models import Post, Role, Thread
@@ -62,6 +62,23 @@ def _member(user, action: str) -> Decision:
     return ALLOW
 
 
+def _writer(user, action: str) -> Decision:
+    decision = _member(user, action)
+    if (
+        decision
+        and user.confirmed_at is None
+        and current_app.config["REQUIRE_CONFIRMED_EMAIL_TO_POST"]
+    ):
+        return deny(403, f"Please confirm your email address to {action}.")
+    return decision
+
+
+# -- accounts ----------------------------------------------------------------
+
+def can_manage_account(user, obj=None) -> Decision:
+    return _member(user, "change your settings")
+
+
 # -- reading ---------------------------------------------------------------
 
 def can_view_thread(user, thread: Thread) -> Decision:
@@ -77,11 +94,11 @@ def can_view_post(user, post: Post) -> Decision:
 # -- writing ---------------------------------------------------------------
 
 def can_start_discussion(user, category=None) -> Decision:
-    return _member(user, "start a discussion")
+    return _writer(user, "start a discussion")
 
 
 def can_publish_article(user, obj=None) -> Decision:
-    decision = _member(user, "publish an article")
+    decision = _writer(user, "publish an article")
     if not decision:
         return decision
     if user.is_verified_expert or is_moderator(user):
@@ -90,7 +107,7 @@ def can_publish_article(user, obj=None) -> Decision:
 
 
 def can_reply(user, thread: Thread) -> Decision:
-    decision = _member(user, "reply")
+    decision = _writer(user, "reply")
     if not decision:
         return decision
     if thread.is_locked and not is_moderator(user):
@@ -99,7 +116,7 @@ def can_reply(user, thread: Thread) -> Decision:
 
 
 def can_edit_post(user, post: Post) -> Decision:
-    decision = _member(user, "edit posts")
+    decision = _writer(user, "edit posts")
     if not decision:
         return decision
     if post.is_deleted:
@@ -140,6 +157,10 @@ def can_moderate(user, obj=None) -> Decision:
 
 def can_lock_thread(user, thread: Thread) -> Decision:
     return can_moderate(user, thread)
+
+
+def can_review_verifications(user, obj=None) -> Decision:
+    return can_administer(user, obj)
 
 
 def can_administer(user, obj=None) -> Decision:

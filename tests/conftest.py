@@ -15,6 +15,10 @@ from tests import factories
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = factories.PASSWORD
 
+# Flask-Limiter keeps one global state for every app made in this process; tests that
+# exercise limits turn it on for an app of their own (see test_rate_limits.py).
+os.environ["RATELIMIT_ENABLED"] = "false"
+
 
 def _require_reachable(url: str) -> None:
     engine = create_engine(url)

@@ -1,6 +1,17 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
+
+from ..models import TextSize
 
 
 class RegisterForm(FlaskForm):
@@ -35,5 +46,112 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class LogoutForm(FlaskForm):
-    """CSRF token only."""
+class EmptyForm(FlaskForm):
+    """A button: the CSRF token and nothing else."""
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Your email address", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired()], description="At least 10 characters."
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Display name", validators=[Optional(), Length(max=60)],
+        description="Shown beside your posts instead of your username, if you like.",
+    )
+    bio = TextAreaField("About you", validators=[Optional(), Length(max=2000)],
+                        description="Optional. Shown on your profile.")
+
+
+class ExpertProfileForm(ProfileForm):
+    credentials = StringField("Credentials", validators=[Optional(), Length(max=200)])
+    affiliation = StringField("Affiliation", validators=[Optional(), Length(max=200)])
+    conflicts = TextAreaField(
+        "Standing conflict-of-interest statement",
+        validators=[Optional(), Length(max=2000)],
+        description="Shown on your profile; each new article starts from it.",
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = EmailField("New email address", validators=[DataRequired(), Length(max=254)])
+    current_password = PasswordField("Your current password", validators=[DataRequired()])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[DataRequired()],
+                                 description="At least 10 characters.")
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
+    )
+
+
+class PreferencesForm(FlaskForm):
+    text_size = RadioField(
+        "Text size",
+        choices=[SelectChoice(TextSize.NORMAL.value, "Normal"),
+                 SelectChoice(TextSize.LARGE.value, "Large"),
+                 SelectChoice(TextSize.LARGEST.value, "Largest")],
+        default=TextSize.NORMAL.value,
+    )
+    high_contrast = BooleanField("High contrast (black on white, stronger borders)")
+
+
+class VerificationRequestForm(FlaskForm):
+    credentials = StringField(
+        "Your professional title and qualifications",
+        validators=[DataRequired(), Length(max=200)],
+        description="For example: Consultant neurologist, MD PhD.",
+    )
+    affiliation = StringField("Where you work", validators=[DataRequired(), Length(max=200)])
+    register_name = StringField(
+        "Professional register", validators=[DataRequired(), Length(max=60)],
+        description="For example GMC, NMC or HCPC.",
+    )
+    register_number = StringField("Registration number",
+                                  validators=[DataRequired(), Length(max=60)])
+    evidence_url = URLField(
+        "A public page that confirms who you are",
+        validators=[DataRequired(), URL(message="Please give a full web address (https://…)."),
+                    Length(max=500)],
+        description="Your register entry or your page on your employer's site.",
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField("Decision", choices=[SelectChoice("approve", "Approve"),
+                                   SelectChoice("decline", "Decline")],
+                          validators=[DataRequired(message="Please choose approve or decline.")])
+    reason = TextAreaField("Reason (sent to the applicant)",
+                           validators=[Optional(), Length(max=2000)])
+    checked_register = BooleanField("I found them on the register")
+    checked_number = BooleanField("The registration number matches")
+    checked_link = BooleanField("The link confirms who they are")
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
+
+
+class DeleteAccountForm(FlaskForm):
+    posts = RadioField(
+        "Your posts",
+        choices=[
+            SelectChoice("keep", "Keep my posts, shown as written by \u201ca former member\u201d"),
+            SelectChoice("delete", "Delete my posts too"),
+        ],
+        default="keep",
+    )
+    password = PasswordField("Your password", validators=[DataRequired()])

@@ -1,24 +1,49 @@
-"""Accounts: creating users, finding them, signing them in."""
+"""Accounts: creating users, signing in and out, settings, tokens, leaving.
+
+Every function that changes state commits once; mail is queued in the same
+transaction and sent after the commit (forum.mail).
+"""
 
 from __future__ import annotations
 
 import re
-from functools import partial
+import secrets
+from functools import cache, partial
+from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import mail
 from ..extensions import db
-from ..models import ExpertVerification, Role, User, VerificationStatus, utcnow
+from ..models import (
+    ExpertVerification,
+    OutboxMessage,
+    Post,
+    Role,
+    TextSize,
+    Thread,
+    User,
+    UserSession,
+    VerificationStatus,
+    utcnow,
+)
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+EMAIL_CHANGE_MAX_AGE = 2 * 24 * 3600
+RESET_MAX_AGE = 3600
 
 
 class AccountError(ValueError):
-    """Input that cannot make an account: {field: message}, each safe to show the user."""
+    """Input that cannot be accepted: {field: message}, each safe to show the user."""
 
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
@@ -32,15 +57,7 @@ class _FieldError(ValueError):
         self.message = message
 
 
-def load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    if user is None or user.deleted_at is not None:
-        return None
-    return user
-
+# -- finding users ---------------------------------------------------------
 
 def find_by_username(username: str) -> User | None:
     return db.session.scalar(
@@ -56,6 +73,14 @@ def find_by_login(identifier: str) -> User | None:
     )
 
 
+# -- checks ------------------------------------------------------------------
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
 def check_username(username: str) -> str:
     if not USERNAME_RE.fullmatch(username):
         raise _FieldError(
@@ -67,30 +92,49 @@ def check_username(username: str) -> str:
     return username
 
 
-def check_email(email: str) -> str:
+def check_email(email: str, field: str = "email") -> str:
     try:
         normalised = validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise _FieldError("email", f"That email address is not valid: {error}") from None
+        raise _FieldError(field, f"That email address is not valid: {error}") from None
     taken = db.session.scalar(select(User.id).where(func.lower(User.email) == normalised.lower()))
     if taken is not None:
-        raise _FieldError("email", "That email address is already registered.")
+        raise _FieldError(field, "That email address is already registered.")
     return normalised
 
 
-def check_password(password: str, username: str) -> str:
+def check_password(password: str, username: str, field: str = "password") -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise _FieldError(
-            "password", f"Passwords need at least {MIN_PASSWORD_LENGTH} characters."
-        )
+        raise _FieldError(field, f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise _FieldError(
-            "password", f"Passwords can be at most {MAX_PASSWORD_LENGTH} characters."
-        )
+        raise _FieldError(field, f"Passwords can be at most {MAX_PASSWORD_LENGTH} characters.")
     if username and username.lower() in password.lower():
-        raise _FieldError("password", "Your password must not contain your username.")
+        raise _FieldError(field, "Your password must not contain your username.")
+    if password.lower() in _common_passwords():
+        raise _FieldError(
+            field, "That password is one of the most common ones. Please choose another."
+        )
     return password
 
+
+def _checked(**checks) -> list[str]:
+    """Run every field's check, so that the user hears about all problems at once."""
+    values, errors = [], {}
+    for check, value in checks.values():
+        try:
+            values.append(check(value))
+        except _FieldError as error:
+            errors[error.field] = error.message
+    if errors:
+        raise AccountError(errors)
+    return values
+
+
+def _raise_one(field: str, message: str):
+    raise AccountError({field: message})
+
+
+# -- creating accounts -------------------------------------------------------
 
 def create_user(
     username: str,
@@ -105,7 +149,7 @@ def create_user(
 ) -> User:
     """Validate and store a new account in one transaction; raises AccountError."""
     if role not in set(Role):
-        raise AccountError({"role": f"Unknown role {role!r}: use one of {', '.join(Role)}."})
+        _raise_one("role", f"Unknown role {role!r}: use one of {', '.join(Role)}.")
     username, email, password = _checked(
         username=(check_username, username),
         email=(check_email, email),
@@ -116,53 +160,348 @@ def create_user(
         email=email,
         password_hash=generate_password_hash(password),
         role=str(role),
-        display_name=display_name,
+        display_name=display_name.strip(),
         confirmed_at=utcnow() if confirmed else None,
         established_at=utcnow() if established else None,
         **profile,
     )
     db.session.add(user)
     if role == Role.EXPERT:
-        _approve_on_creation(user)
+        db.session.add(ExpertVerification(
+            user=user,
+            status=VerificationStatus.APPROVED,
+            credentials=user.credentials or "",
+            affiliation=user.affiliation or "",
+            register_name="",
+            register_number="",
+            decided_at=utcnow(),
+            decision_reason="Created as an expert by an operator.",
+        ))
+    db.session.flush()
+    if not confirmed:
+        mail.queue(user, "confirm", token=make_token("confirm", user.id, user.email))
     db.session.commit()
+    mail.send_queued()
     return user
 
 
-def _checked(**checks) -> list[str]:
-    """Run every field's check, so that the user hears about all problems at once."""
-    values, errors = [], {}
-    for field, (check, value) in checks.items():
-        try:
-            values.append(check(value))
-        except _FieldError as error:
-            errors[field] = error.message
-    if errors:
-        raise AccountError(errors)
-    return values
+# -- sessions ----------------------------------------------------------------
 
-
-def _approve_on_creation(user: User) -> None:
-    # An expert made by an operator is verified by that act; record it like any other.
-    verification = ExpertVerification(
-        user=user,
-        status=VerificationStatus.APPROVED,
-        credentials=user.credentials or "",
-        affiliation=user.affiliation or "",
-        register_name="",
-        register_number="",
-        decided_at=utcnow(),
-        decision_reason="Created as an expert by an operator.",
+def load_user(session_key: str) -> User | None:
+    """Flask-Login's user_loader: the user behind a live session key, or None."""
+    row = db.session.scalar(
+        select(UserSession).where(UserSession.key == str(session_key)).join(UserSession.user)
+        .where(User.deleted_at.is_(None))
     )
-    db.session.add(verification)
+    if row is None:
+        return None
+    row.user.session_key = row.key
+    return row.user
 
 
 def authenticate(identifier: str, password: str) -> User | None:
     """The user for these credentials, or None; as slow for an unknown name as a known one."""
     user = find_by_login(identifier)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
 
-_DUMMY_HASH = generate_password_hash("not a real password, only spends the same time")
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def start_session(user: User, user_agent: str = "") -> User:
+    """Record a signed-in browser; Flask-Login then stores only its key."""
+    session = UserSession(key=secrets.token_urlsafe(32), user=user, user_agent=user_agent[:200])
+    db.session.add(session)
+    db.session.commit()
+    user.session_key = session.key
+    return user
+
+
+def end_session(user: User) -> None:
+    if user.session_key:
+        db.session.execute(delete(UserSession).where(UserSession.key == user.session_key))
+        db.session.commit()
+
+
+def _end_other_sessions(user: User) -> None:
+    db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id, UserSession.key != (user.session_key or "")
+        )
+    )
+
+
+# -- tokens ------------------------------------------------------------------
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"forum.{purpose}")
+
+
+def make_token(purpose: str, *payload) -> str:
+    return _serializer(purpose).dumps(list(payload))
+
+
+def _read_token(purpose: str, token: str, max_age: int) -> list | None:
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    return payload if isinstance(payload, list) else None
+
+
+def _password_fingerprint(user: User) -> str:
+    # A reset link stops working once the password it was made for has changed.
+    return (user.password_hash or "")[-12:]
+
+
+def confirm_email(token: str) -> User | None:
+    payload = _read_token("confirm", token, CONFIRM_MAX_AGE)
+    if not payload or len(payload) != 2:
+        return None
+    user = db.session.get(User, payload[0])
+    if user is None or user.deleted_at or user.email != payload[1]:
+        return None
+    if user.confirmed_at is None:
+        user.confirmed_at = utcnow()
+        db.session.commit()
+    return user
+
+
+def resend_confirmation(user: User) -> None:
+    if user.confirmed_at is None:
+        mail.queue(user, "confirm", token=make_token("confirm", user.id, user.email))
+        db.session.commit()
+        mail.send_queued()
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if an account uses this address; say nothing either way."""
+    user = find_by_login(email) if "@" in email else None
+    if user is None or not user.email:
+        return
+    mail.queue(user, "reset", token=make_token("reset", user.id, _password_fingerprint(user)))
+    db.session.commit()
+    mail.send_queued()
+
+
+def user_for_reset(token: str) -> User | None:
+    payload = _read_token("reset", token, RESET_MAX_AGE)
+    if not payload or len(payload) != 2:
+        return None
+    user = db.session.get(User, payload[0])
+    if user is None or user.deleted_at or _password_fingerprint(user) != payload[1]:
+        return None
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    _checked(password=(partial(check_password, username=user.username), password))
+    user.password_hash = generate_password_hash(password)
+    # Whoever had the old password is signed out everywhere.
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    if user.confirmed_at is None:
+        user.confirmed_at = utcnow()  # the link proved they read this mailbox
+    db.session.commit()
+
+
+# -- settings ----------------------------------------------------------------
+
+def update_profile(user: User, **fields: str) -> None:
+    for name, value in fields.items():
+        setattr(user, name, (value or "").strip())
+    db.session.commit()
+
+
+def update_preferences(user: User, text_size: str, high_contrast: bool) -> None:
+    user.text_size = text_size if text_size in set(TextSize) else TextSize.NORMAL.value
+    user.high_contrast = bool(high_contrast)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash or "", current):
+        _raise_one("current_password", "That is not your current password.")
+    _checked(new_password=(
+        partial(check_password, username=user.username, field="new_password"), new
+    ))
+    user.password_hash = generate_password_hash(new)
+    _end_other_sessions(user)
+    db.session.commit()
+
+
+def request_email_change(user: User, current_password: str, new_email: str) -> None:
+    """Mail a confirmation link to the new address; the email changes when it is followed."""
+    if not check_password_hash(user.password_hash or "", current_password):
+        _raise_one("current_password", "That is not your current password.")
+    (new_email,) = _checked(new_email=(partial(check_email, field="new_email"), new_email))
+    mail.queue(user, "email_change", recipient=new_email, new_email=new_email,
+               token=make_token("email", user.id, user.email, new_email))
+    db.session.commit()
+    mail.send_queued()
+
+
+def confirm_email_change(token: str) -> User | None:
+    payload = _read_token("email", token, EMAIL_CHANGE_MAX_AGE)
+    if not payload or len(payload) != 3:
+        return None
+    user = db.session.get(User, payload[0])
+    if user is None or user.deleted_at or user.email != payload[1]:
+        return None
+    try:
+        new_email = check_email(payload[2])
+    except _FieldError:
+        return None
+    user.email = new_email
+    user.confirmed_at = utcnow()
+    db.session.commit()
+    return user
+
+
+# -- expert verification -----------------------------------------------------
+
+def pending_verification(user: User) -> ExpertVerification | None:
+    return db.session.scalar(
+        select(ExpertVerification).where(
+            ExpertVerification.user_id == user.id,
+            ExpertVerification.status == VerificationStatus.PENDING,
+        )
+    )
+
+
+def request_verification(user: User, **details: str) -> ExpertVerification:
+    request = pending_verification(user) or ExpertVerification(user=user)
+    for name, value in details.items():
+        setattr(request, name, (value or "").strip())
+    request.requested_at = utcnow()
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+def verification_queue() -> list[ExpertVerification]:
+    return db.session.scalars(
+        select(ExpertVerification)
+        .where(ExpertVerification.status == VerificationStatus.PENDING)
+        .order_by(ExpertVerification.requested_at)
+    ).all()
+
+
+def decide_verification(
+    request: ExpertVerification, admin: User, approve: bool, reason: str,
+    checked_register: bool, checked_number: bool, checked_link: bool,
+) -> None:
+    request.decided_at = utcnow()
+    request.decided_by = admin
+    request.decision_reason = reason.strip()
+    request.checked_register = checked_register
+    request.checked_number = checked_number
+    request.checked_link = checked_link
+    user = request.user
+    if approve:
+        # At most one approved verification: a new approval replaces the old one.
+        for old in db.session.scalars(select(ExpertVerification).where(
+            ExpertVerification.user_id == user.id,
+            ExpertVerification.status == VerificationStatus.APPROVED,
+        )):
+            old.status = VerificationStatus.REVOKED
+        request.status = VerificationStatus.APPROVED
+        user.credentials, user.affiliation = request.credentials, request.affiliation
+        if user.role == Role.MEMBER:
+            user.role = Role.EXPERT
+    else:
+        request.status = VerificationStatus.DECLINED
+    mail.queue(user, "verification", request=request)
+    db.session.commit()
+    mail.send_queued()
+
+
+def revoke_verification(user: User, admin: User, reason: str) -> bool:
+    current = user.verification
+    if current is None:
+        return False
+    current.status = VerificationStatus.REVOKED
+    current.decided_by = admin
+    current.decided_at = utcnow()
+    current.decision_reason = reason.strip()
+    if user.role == Role.EXPERT:
+        user.role = Role.MEMBER
+    db.session.commit()
+    db.session.expire(user, ["verification"])
+    return True
+
+
+# -- leaving -----------------------------------------------------------------
+
+def export_data(user: User) -> dict:
+    """Everything the user wrote and their profile, for the JSON download."""
+    posts = db.session.scalars(
+        select(Post).where(Post.author_id == user.id).order_by(Post.created_at)
+    ).all()
+    threads = db.session.scalars(
+        select(Thread).where(Thread.author_id == user.id).order_by(Thread.created_at)
+    ).all()
+    verifications = db.session.scalars(
+        select(ExpertVerification).where(ExpertVerification.user_id == user.id)
+    ).all()
+    when = lambda value: value.isoformat() if value else None  # noqa: E731
+    return {
+        "exported_at": utcnow().isoformat(),
+        "profile": {
+            "username": user.username, "display_name": user.display_name, "email": user.email,
+            "role": user.role, "bio": user.bio, "credentials": user.credentials,
+            "affiliation": user.affiliation, "conflicts_of_interest": user.conflicts,
+            "joined": when(user.created_at), "email_confirmed": when(user.confirmed_at),
+            "preferences": {"text_size": user.text_size, "high_contrast": user.high_contrast},
+        },
+        "threads": [
+            {"id": t.id, "title": t.title, "kind": t.kind, "summary": t.summary,
+             "disclosure": t.disclosure, "created": when(t.created_at)}
+            for t in threads
+        ],
+        "posts": [
+            {"id": p.id, "thread_id": p.thread_id, "body": p.body_source,
+             "created": when(p.created_at), "edited": when(p.edited_at),
+             "deleted": when(p.deleted_at)}
+            for p in posts
+        ],
+        "expert_verifications": [
+            {"status": v.status, "credentials": v.credentials, "affiliation": v.affiliation,
+             "register": v.register_name, "register_number": v.register_number,
+             "link": v.evidence_url, "requested": when(v.requested_at),
+             "decided": when(v.decided_at), "reason": v.decision_reason}
+            for v in verifications
+        ],
+    }
+
+
+def delete_account(user: User, password: str, delete_posts: bool) -> None:
+    """Remove the person, keep the conversation readable.
+
+    Personal data goes: email, profile text, credentials, verification records,
+    sessions and unsent mail. Posts are either deleted (their text removed) or
+    kept under "a former member"; threads stay where they are.
+    """
+    if not check_password_hash(user.password_hash or "", password):
+        _raise_one("password", "That is not your password.")
+    now = utcnow()
+    if delete_posts:
+        for post in db.session.scalars(select(Post).where(Post.author_id == user.id)):
+            if post.deleted_at is None:
+                post.deleted_at, post.deleted_by_id = now, user.id
+                if not post.is_opening:
+                    post.thread.reply_count = Thread.reply_count - 1
+            post.body_source = post.body_html = ""
+    for model in (ExpertVerification, UserSession, OutboxMessage):
+        db.session.execute(delete(model).where(model.user_id == user.id))
+    user.username = f"former-{user.id}-{secrets.token_hex(4)}"
+    user.email = None
+    user.password_hash = None
+    user.display_name = user.bio = user.credentials = user.affiliation = user.conflicts = ""
+    user.role = Role.MEMBER
+    user.deleted_at = now
+    db.session.commit()

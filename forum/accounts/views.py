@@ -1,21 +1,58 @@
-"""Accounts: registration, sign-in and out, profiles."""
+"""Accounts: registration, sign-in and out, confirmation, resets, profiles, settings."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    json,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
+from ..extensions import db, limiter
+from ..models import ExpertVerification
 from ..paging import requested_page, require_page_exists
+from ..permissions import can_manage_account, can_review_verifications, require
 from ..threads import services as threads
-from . import services
-from .forms import LoginForm, RegisterForm
+from . import preferences, services
+from .forms import (
+    DecisionForm,
+    DeleteAccountForm,
+    EmailChangeForm,
+    EmptyForm,
+    ExpertProfileForm,
+    LoginForm,
+    PasswordChangeForm,
+    PreferencesForm,
+    ProfileForm,
+    RegisterForm,
+    ResetForm,
+    ResetRequestForm,
+    RevokeForm,
+    VerificationRequestForm,
+)
 
 bp = Blueprint("accounts", __name__)
 
 
+def _limit(name):
+    """A rate limit read from config (RATELIMIT_<NAME>), counted on POSTs only."""
+    return limiter.limit(lambda: current_app.config[f"RATELIMIT_{name}"], methods=["POST"])
+
+
+def _login_name():
+    return "login:" + request.form.get("username", "").strip().lower()[:254]
+
+
 def safe_next(target: str | None) -> str:
     """`?next=` only ever leads to a path on this site; anything else goes to the front page."""
-    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return url_for("threads.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -23,7 +60,20 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _apply_errors(form, error: services.AccountError) -> None:
+    for field, message in error.errors.items():
+        form[field].errors = [*form[field].errors, message]
+
+
+def _sign_in(user, remember=False):
+    services.start_session(user, request.user_agent.string)
+    login_user(user, remember=remember)
+
+
+# -- joining and signing in --------------------------------------------------
+
 @bp.route("/register", methods=["GET", "POST"])
+@_limit("REGISTER")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("threads.index"))
@@ -32,34 +82,96 @@ def register():
         try:
             user = services.create_user(form.username.data, form.email.data, form.password.data)
         except services.AccountError as error:
-            for field, message in error.errors.items():
-                form[field].errors.append(message)
+            _apply_errors(form, error)
         else:
-            login_user(user)
-            flash(f"Welcome, {user.username}. Your account is ready.", "success")
+            _sign_in(user)
+            flash(f"Welcome, {user.username}. We have sent a link to {user.email} "
+                  "to confirm your address.", "success")
             return redirect(url_for("threads.index"))
     return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@_limit("LOGIN")
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], methods=["POST"],
+               key_func=_login_name)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             flash("You are signed in.", "success")
             return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append("That username or email and password do not match.")
+        form.password.errors = ["That username or email and password do not match."]
     return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.end_session(current_user)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("threads.index"))
 
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token):
+    # Following the link shows a button; mail scanners that open links change nothing.
+    form = EmptyForm()
+    if form.validate_on_submit():
+        user = services.confirm_email(token)
+        if user is None:
+            flash("That confirmation link is invalid or has expired. "
+                  "Sign in and ask for a new one.", "error")
+            return redirect(url_for("threads.index"))
+        flash("Thank you: your email address is confirmed.", "success")
+        return redirect(url_for("threads.index"))
+    return render_template("accounts/confirm.html", form=form, title="Confirm your email address")
+
+
+@bp.post("/confirm/resend")
+def resend_confirmation():
+    require(can_manage_account(current_user))
+    services.resend_confirmation(current_user)
+    flash(f"We have sent a new confirmation link to {current_user.email}.", "success")
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@_limit("RESET")
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        flash("If an account uses that address, we have sent it a link to choose a new "
+              "password. The link works for one hour.", "info")
+        return redirect(url_for(".login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    user = services.user_for_reset(token)
+    if user is None:
+        flash("That reset link is invalid, used or expired. Please ask for a new one.", "error")
+        return redirect(url_for(".reset_request"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, form.password.data)
+        except services.AccountError as error:
+            form.password.errors = list(error.errors.values())
+        else:
+            flash("Your password is changed and every other device is signed out. "
+                  "Please sign in.", "success")
+            return redirect(url_for(".login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+# -- profiles ------------------------------------------------------------------
 
 @bp.get("/u/<username>")
 def profile(username):
@@ -67,8 +179,170 @@ def profile(username):
     posts = threads.user_posts(user, requested_page(), current_app.config["POSTS_PER_PAGE"])
     require_page_exists(posts)
     return render_template(
-        "accounts/profile.html",
-        user=user,
-        threads=threads.user_threads(user),
-        posts=posts,
+        "accounts/profile.html", user=user, threads=threads.user_threads(user), posts=posts,
+        revoke_form=RevokeForm(),
     )
+
+
+# -- settings ------------------------------------------------------------------
+
+def _settings(**forms):
+    user = current_user
+    profile_form = ExpertProfileForm if user.is_verified_expert else ProfileForm
+    forms.setdefault("profile_form", profile_form(obj=user))
+    forms.setdefault("email_form", EmailChangeForm(formdata=None))
+    forms.setdefault("password_form", PasswordChangeForm(formdata=None))
+    forms.setdefault("preferences_form", PreferencesForm(formdata=None, obj=user))
+    return render_template("accounts/settings.html", resend_form=EmptyForm(), **forms)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    require(can_manage_account(current_user))
+    form_class = ExpertProfileForm if current_user.is_verified_expert else ProfileForm
+    form = form_class(obj=current_user)
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in form.data if name != "csrf_token"}
+        services.update_profile(current_user, **fields)
+        flash("Your profile is saved.", "success")
+        return redirect(url_for(".settings"))
+    return _settings(profile_form=form)
+
+
+@bp.post("/settings/email")
+def change_email():
+    require(can_manage_account(current_user))
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(current_user, form.current_password.data,
+                                          form.new_email.data)
+        except services.AccountError as error:
+            _apply_errors(form, error)
+        else:
+            flash(f"We have sent a link to {form.new_email.data}. Your address changes when "
+                  "you follow it.", "success")
+            return redirect(url_for(".settings"))
+    return _settings(email_form=form)
+
+
+@bp.route("/settings/email/<token>", methods=["GET", "POST"])
+def confirm_email_change(token):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if services.confirm_email_change(token) is None:
+            flash("That link is invalid or has expired. Please ask again from your settings.",
+                  "error")
+        else:
+            flash("Your email address is changed.", "success")
+        return redirect(url_for("threads.index"))
+    return render_template("accounts/confirm.html", form=form, title="Confirm your new address")
+
+
+@bp.post("/settings/password")
+def change_password():
+    require(can_manage_account(current_user))
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data,
+                                     form.new_password.data)
+        except services.AccountError as error:
+            _apply_errors(form, error)
+        else:
+            flash("Your password is changed. Every other device has been signed out.", "success")
+            return redirect(url_for(".settings"))
+    return _settings(password_form=form)
+
+
+@bp.route("/settings/preferences", methods=["GET", "POST"])
+def reading_preferences():
+    """Reading preferences: kept on the account, or in a cookie for visitors."""
+    form = PreferencesForm(obj=preferences.current())
+    if form.validate_on_submit():
+        response = redirect(safe_next(request.args.get("next")) if not current_user.is_authenticated
+                            else url_for(".settings"))
+        preferences.save(response, form.text_size.data, form.high_contrast.data)
+        flash("Your reading preferences are saved.", "success")
+        return response
+    return render_template("accounts/preferences.html", form=form)
+
+
+@bp.route("/settings/verification", methods=["GET", "POST"])
+def request_verification():
+    require(can_manage_account(current_user))
+    pending = services.pending_verification(current_user)
+    form = VerificationRequestForm(obj=pending)
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in form.data if name != "csrf_token"}
+        services.request_verification(current_user, **fields)
+        flash("Thank you. An admin will check your details and let you know by email.",
+              "success")
+        return redirect(url_for(".settings"))
+    return render_template("accounts/verification.html", form=form, pending=pending)
+
+
+@bp.get("/settings/export")
+def export():
+    require(can_manage_account(current_user))
+    body = json.dumps(services.export_data(current_user), indent=2, ensure_ascii=False)
+    filename = f"forum-{current_user.username}.json"
+    return current_app.response_class(
+        body, mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+def delete_account():
+    require(can_manage_account(current_user))
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user, form.password.data,
+                                    delete_posts=form.posts.data == "delete")
+        except services.AccountError as error:
+            _apply_errors(form, error)
+        else:
+            logout_user()
+            flash("Your account is deleted. Thank you for being part of the forum.", "info")
+            return redirect(url_for("threads.index"))
+    return render_template("accounts/delete.html", form=form)
+
+
+# -- admins: expert verification -------------------------------------------
+
+@bp.get("/admin/verifications")
+def verification_queue():
+    require(can_review_verifications(current_user))
+    return render_template("accounts/verification_queue.html",
+                           requests=services.verification_queue(), form=DecisionForm())
+
+
+@bp.post("/admin/verifications/<int:request_id>")
+def decide_verification(request_id):
+    require(can_review_verifications(current_user))
+    verification = db.session.get(ExpertVerification, request_id) or abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/verification_queue.html",
+                               requests=services.verification_queue(), form=form,
+                               failed_id=request_id), 400
+    services.decide_verification(
+        verification, current_user, form.decision.data == "approve", form.reason.data or "",
+        form.checked_register.data, form.checked_number.data, form.checked_link.data,
+    )
+    flash(f"{verification.user.username}: {form.decision.data}d.", "success")
+    return redirect(url_for(".verification_queue"))
+
+
+@bp.post("/u/<username>/revoke-expert")
+def revoke_expert(username):
+    require(can_review_verifications(current_user))
+    user = services.find_by_username(username) or abort(404)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash("Please give a reason for revoking the verification.", "error")
+    elif services.revoke_verification(user, current_user, form.reason.data):
+        flash(f"{user.username} is no longer shown as a verified expert.", "success")
+    return redirect(url_for(".profile", username=user.username))

@@ -1,0 +1,46 @@
+"""Reading preferences (text size, high contrast) on every page.
+
+Signed-in users keep them on their account; visitors keep them in a cookie.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_login import current_user
+
+from ..models import TextSize
+from . import services
+
+COOKIE = "reading"
+SIZES = {size.value for size in TextSize}
+
+
+@dataclass(frozen=True)
+class Preferences:
+    text_size: str = TextSize.NORMAL.value
+    high_contrast: bool = False
+
+    @property
+    def css_classes(self) -> str:
+        classes = [f"text-{self.text_size}"]
+        if self.high_contrast:
+            classes.append("contrast-high")
+        return " ".join(classes)
+
+
+def current() -> Preferences:
+    if current_user.is_authenticated:
+        return Preferences(current_user.text_size, current_user.high_contrast)
+    size, _, contrast = request.cookies.get(COOKIE, "").partition("|")
+    return Preferences(size if size in SIZES else TextSize.NORMAL.value, contrast == "1")
+
+
+def save(response, text_size: str, high_contrast: bool) -> None:
+    text_size = text_size if text_size in SIZES else TextSize.NORMAL.value
+    if current_user.is_authenticated:
+        services.update_preferences(current_user, text_size, high_contrast)
+        return
+    response.set_cookie(
+        COOKIE, f"{text_size}|{int(bool(high_contrast))}", max_age=365 * 24 * 3600,
+        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
