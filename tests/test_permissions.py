@@ -93,3 +93,18 @@ def test_template_helper_asks_the_same_rules(app, world):
         assert p.can.reply(locked) is True
         with pytest.raises(AttributeError):
             p.can.fly(locked)
+
+
+def test_unconfirmed_accounts_may_write_unless_the_forum_requires_confirmation(app, world):
+    from forum.accounts.services import create_user
+
+    newcomer = create_user("newcomer", "newcomer@example.org", "a calm long password")
+    _, open_thread, _ = world
+    assert p.can_reply(newcomer, open_thread)
+    app.config["REQUIRE_CONFIRMED_EMAIL_TO_POST"] = True
+    try:
+        decision = p.can_reply(newcomer, open_thread)
+        assert not decision and decision.status == 403 and "confirm" in decision.reason
+        assert p.can_reply(world[0]["member"], open_thread)  # confirmed accounts still may
+    finally:
+        app.config["REQUIRE_CONFIRMED_EMAIL_TO_POST"] = False

@@ -1,0 +1,273 @@
+"""Confirmation, resets, sessions, settings, verification and leaving, through HTTP."""
+
+import json
+import re
+import warnings
+
+import pytest
+from sqlalchemy import MetaData, Table, inspect, select
+
+from forum.extensions import db
+from forum.models import OutboxMessage, Post, User
+from tests.conftest import PASSWORD, Browser
+from tests.factories import make_category, make_discussion
+
+
+def outbox(recipient=None):
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if recipient:
+        query = query.where(OutboxMessage.recipient == recipient)
+    return db.session.scalars(query).all()
+
+
+def link_in(message):
+    return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
+
+
+def user_named(username):
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def register(browser, username="newbie", email="newbie@example.org"):
+    return browser.submit("/register", {"username": username, "email": email,
+                                        "password": "a calm long password",
+                                        "confirm": "a calm long password"})
+
+
+def test_registration_mails_a_confirmation_link_that_confirms(browser):
+    register(browser)
+    assert "Please confirm your email address" in browser.get("/").get_data(as_text=True)
+    (message,) = outbox("newbie@example.org")
+    assert message.sent_at is not None and "confirm" in message.subject.lower()
+
+    link = link_in(message)
+    assert browser.get(link).status_code == 200  # a page with a button: nothing changes yet
+    assert user_named("newbie").confirmed_at is None
+    browser.submit(link, {})
+    assert user_named("newbie").confirmed_at is not None
+    assert "Please confirm your email" not in browser.get("/").get_data(as_text=True)
+
+
+def test_a_forged_confirmation_link_changes_nothing(browser):
+    register(browser)
+    response = browser.submit("/confirm/not-a-real-token", {}, follow_redirects=True)
+    assert "invalid or has expired" in response.get_data(as_text=True)
+    assert user_named("newbie").confirmed_at is None
+
+
+def test_common_passwords_are_refused(browser):
+    response = browser.submit("/register", {"username": "newbie", "email": "n@example.org",
+                                            "password": "qwertyuiop", "confirm": "qwertyuiop"})
+    assert "most common" in response.get_data(as_text=True)
+    assert user_named("newbie") is None
+
+
+def test_reset_says_the_same_for_known_and_unknown_addresses(browser, member):
+    known = browser.submit("/reset", {"email": "maria@example.org"}, follow_redirects=True)
+    unknown = browser.submit("/reset", {"email": "nobody@example.org"}, follow_redirects=True)
+    assert known.status_code == unknown.status_code == 200
+    message = "If an account uses that address"
+    assert message in known.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    assert [m.recipient for m in outbox()] == ["maria@example.org"]
+
+
+def test_reset_link_works_once_and_signs_out_every_other_browser(app, browser, member):
+    elsewhere = Browser(app.test_client())
+    elsewhere.login("maria")
+    browser.submit("/reset", {"email": "maria@example.org"})
+    link = link_in(outbox()[-1])
+
+    changed = browser.submit(link, {"password": "a brand new passphrase",
+                                    "confirm": "a brand new passphrase"})
+    assert changed.status_code == 302
+    assert "Sign in" in elsewhere.get("/").get_data(as_text=True)  # signed out there
+    again = browser.get(link, follow_redirects=True)
+    assert "invalid, used or expired" in again.get_data(as_text=True)
+    refused = browser.submit("/login", {"username": "maria", "password": PASSWORD})
+    assert refused.status_code == 200
+    browser.login("maria", "a brand new passphrase")
+
+
+def test_sign_out_ends_the_session_on_the_server(app, member):
+    browser = Browser(app.test_client())
+    browser.submit("/login", {"username": "maria", "password": PASSWORD, "remember": "y"})
+    stolen = {cookie.key: cookie.value for cookie in browser.client._cookies.values()}
+    browser.logout()
+
+    replay = app.test_client()
+    for name, value in stolen.items():
+        replay.set_cookie(name, value)
+    page = replay.get("/").get_data(as_text=True)
+    assert "Sign out" not in page and "Sign in" in page
+
+
+def test_password_change_keeps_this_browser_and_signs_out_the_others(app, member_browser):
+    other = Browser(app.test_client())
+    other.submit("/login", {"username": "maria", "password": PASSWORD, "remember": "y"})
+
+    wrong = member_browser.submit("/settings", {"current_password": "wrong one here",
+                                                "new_password": "another long phrase",
+                                                "confirm": "another long phrase"},
+                                  action="/settings/password")
+    assert "not your current password" in wrong.get_data(as_text=True)
+
+    ok = member_browser.submit("/settings", {"current_password": PASSWORD,
+                                             "new_password": "another long phrase",
+                                             "confirm": "another long phrase"},
+                               action="/settings/password")
+    assert ok.status_code == 302
+    assert "Sign out" in member_browser.get("/").get_data(as_text=True)
+    assert "Sign out" not in other.get("/").get_data(as_text=True)
+
+
+def test_email_change_waits_for_the_new_address_to_confirm(member_browser, member):
+    refused = member_browser.submit("/settings", {"new_email": "new@example.org",
+                                                  "current_password": "not it at all"},
+                                    action="/settings/email")
+    assert "not your current password" in refused.get_data(as_text=True)
+    assert 'value="new@example.org"' in refused.get_data(as_text=True)
+
+    member_browser.submit("/settings", {"new_email": "new@example.org",
+                                        "current_password": PASSWORD}, action="/settings/email")
+    assert user_named("maria").email == "maria@example.org"
+    (message,) = outbox("new@example.org")
+    member_browser.submit(link_in(message), {})
+    assert user_named("maria").email == "new@example.org"
+
+
+def test_profile_settings_show_on_the_profile(member_browser):
+    response = member_browser.submit("/settings", {"display_name": "Maria R",
+                                                   "bio": "Diagnosed 2019. Loves <b>tea</b>."})
+    assert response.status_code == 302
+    page = member_browser.get("/u/maria").get_data(as_text=True)
+    assert "Maria R" in page and "Loves &lt;b&gt;tea&lt;/b&gt;." in page
+
+
+def test_reading_preferences_apply_on_every_page(member_browser, client):
+    member_browser.submit("/settings/preferences", {"text_size": "largest", "high_contrast": "y"})
+    for path in ("/", "/u/maria", "/settings"):
+        page = member_browser.get(path).get_data(as_text=True)
+        assert 'class="text-largest contrast-high"' in page, path
+
+    visitor = Browser(client)
+    visitor.submit("/settings/preferences", {"text_size": "large"})
+    assert 'class="text-large"' in visitor.get("/login").get_data(as_text=True)
+    client.set_cookie("reading", "<script>|1")
+    assert 'class="text-normal contrast-high"' in client.get("/").get_data(as_text=True)
+
+
+def test_expert_verification_from_request_to_badge_and_back(app, member_browser, admin):
+    details = {"credentials": "MS specialist nurse", "affiliation": "City MS service",
+               "register_name": "NMC", "register_number": "12A3456E",
+               "evidence_url": "https://example.org/register/12A3456E"}
+    bad = member_browser.submit("/settings/verification", {**details, "evidence_url": "nope"})
+    assert "full web address" in bad.get_data(as_text=True)
+    assert member_browser.submit("/settings/verification", details).status_code == 302
+
+    admin_browser = Browser(app.test_client())
+    admin_browser.login("admin_lee")
+    queue = admin_browser.get("/admin/verifications").get_data(as_text=True)
+    assert "12A3456E" in queue and "MS specialist nurse" in queue
+    request_id = re.search(r'action="/admin/verifications/(\d+)"', queue).group(1)
+    decided = admin_browser.submit("/admin/verifications", {
+        "decision": "approve", "checked_register": "y", "checked_number": "y",
+        "reason": "Found on the NMC register."}, action=f"/admin/verifications/{request_id}")
+    assert decided.status_code == 302
+
+    maria = user_named("maria")
+    assert maria.role == "expert" and maria.verification.checked_register
+    assert not maria.verification.checked_link
+    profile = member_browser.get("/u/maria").get_data(as_text=True)
+    assert "Verified expert" in profile and "NMC" in profile
+    assert "12A3456E" not in profile  # the number is for admins only
+    assert any("verified expert" in m.subject for m in outbox("maria@example.org"))
+
+    admin_browser.submit("/u/maria", {"reason": "Registration lapsed."},
+                         action="/u/maria/revoke-expert")
+    maria = user_named("maria")
+    assert maria.role == "member" and not maria.is_verified_expert
+    assert "Verified expert" not in member_browser.get("/u/maria").get_data(as_text=True)
+
+
+def test_export_holds_profile_and_everything_written(member_browser, member):
+    thread = make_discussion(member, make_category(), title="My first thread here",
+                             body="Some *words* of mine")
+    response = member_browser.get("/settings/export")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.get_data(as_text=True))
+    assert data["profile"]["email"] == "maria@example.org"
+    assert data["threads"][0]["title"] == thread.title
+    assert data["posts"][0]["body"] == "Some *words* of mine"
+
+
+def _all_text_in_database():
+    found = []
+    # SQLite cannot reflect expression indexes; only the rows matter here.
+    with warnings.catch_warnings(), db.engine.connect() as conn:
+        warnings.simplefilter("ignore")
+        for name in inspect(conn).get_table_names():
+            table = Table(name, MetaData(), autoload_with=conn)
+            for row in conn.execute(select(table)):
+                found.extend(str(value) for value in row if value is not None)
+    return "\n".join(found)
+
+
+@pytest.mark.parametrize("choice", ["keep", "delete"])
+def test_deleting_an_account_leaves_no_personal_data(app, member_browser, member, other_member,
+                                                     choice):
+    member_browser.submit("/settings", {"display_name": "Maria R",
+                                        "bio": "My very identifiable biography"})
+    thread = make_discussion(other_member, make_category(), title="A thread to reply in",
+                             replies=1, repliers=[member])
+    wrong = member_browser.submit("/settings/delete", {"posts": choice, "password": "nope nope"})
+    assert "not your password" in wrong.get_data(as_text=True)
+
+    done = member_browser.submit("/settings/delete", {"posts": choice, "password": PASSWORD})
+    assert done.status_code == 302
+
+    everything = _all_text_in_database()
+    assert "maria@example.org" not in everything
+    assert "My very identifiable biography" not in everything and "Maria R" not in everything
+    page = member_browser.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "Sign in" in page and "a former member" in page
+    if choice == "keep":
+        assert "Reply number 1" in page
+    else:
+        assert "Reply number 1" not in page and "Deleted by the author." in page
+        assert db.session.scalar(select(Post.body_source).where(Post.author_id == member.id)) == ""
+    assert Browser(app.test_client()).submit(
+        "/login", {"username": "maria", "password": PASSWORD}).status_code == 200
+
+
+ACCOUNT_PAGES = {
+    #  path                       anonymous  member  expert  moderator  admin
+    "/settings":                 ("login",   200,    200,    200,       200),
+    "/settings/verification":    ("login",   200,    200,    200,       200),
+    "/settings/export":          ("login",   200,    200,    200,       200),
+    "/settings/delete":          ("login",   200,    200,    200,       200),
+    "/settings/preferences":     (200,       200,    200,    200,       200),
+    "/admin/verifications":      ("login",   403,    403,    403,       200),
+}
+
+
+@pytest.mark.parametrize("path", ACCOUNT_PAGES)
+def test_who_reaches_which_account_page(app, member, expert, moderator, admin, path):
+    for user, expected in zip([None, member, expert, moderator, admin], ACCOUNT_PAGES[path],
+                              strict=True):
+        browser = Browser(app.test_client())
+        if user is not None:
+            browser.login(user.username)
+        response = browser.get(path)
+        if expected == "login":
+            assert response.status_code == 302, path
+            assert response.headers["Location"].startswith("/login?next="), path
+        else:
+            assert response.status_code == expected, (path, user and user.role)
+
+
+def test_admin_actions_are_refused_to_members(member_browser, expert):
+    assert member_browser.submit("/", {"reason": "x"},
+                                 action="/u/dr_nair/revoke-expert").status_code == 403
+    assert member_browser.submit("/", {"decision": "approve"},
+                                 action="/admin/verifications/1").status_code == 403

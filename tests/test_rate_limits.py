@@ -1,0 +1,56 @@
+"""Rate limits on sign-in, registration and reset requests."""
+
+import pytest
+from sqlalchemy import func, select
+
+from forum import create_app
+from forum.extensions import db, limiter
+from forum.models import OutboxMessage, User
+from tests.conftest import PASSWORD, Browser, RequestClient
+
+
+@pytest.fixture
+def limited(app):
+    """An app of its own with limits on (Flask-Limiter's state is process-wide)."""
+    limited_app = create_app({
+        "TESTING": True, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN": "3 per minute", "RATELIMIT_LOGIN_ACCOUNT": "5 per hour",
+        "RATELIMIT_REGISTER": "2 per hour", "RATELIMIT_RESET": "2 per hour",
+    })
+    limited_app.test_client_class = RequestClient
+    limiter.reset()
+    yield limited_app
+    limiter.reset()
+    limiter.enabled = False
+
+
+def test_a_flood_of_sign_ins_gets_429_with_a_clear_page(limited, member):
+    browser = Browser(limited.test_client())
+    for _ in range(3):
+        assert browser.submit("/login", {"username": "maria", "password": "wrong guess"}
+                              ).status_code == 200
+    refused = browser.submit("/login", {"username": "maria", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert "Please wait" in refused.get_data(as_text=True)
+    assert "Retry-After" in refused.headers
+    assert refused.headers["Content-Security-Policy"]
+    assert browser.get("/login").status_code == 200  # reading the form is not limited
+
+
+def test_registration_flood_creates_nothing_past_the_limit(limited):
+    browser = Browser(limited.test_client())
+    for n in range(3):
+        response = browser.submit("/register", {
+            "username": f"flood{n}", "email": f"flood{n}@example.org",
+            "password": "a calm long password", "confirm": "a calm long password"})
+        browser.client.delete_cookie("session")
+    assert response.status_code == 429
+    assert db.session.scalar(select(func.count(User.id))) == 2
+
+
+def test_reset_requests_are_limited(limited, member):
+    browser = Browser(limited.test_client())
+    statuses = [browser.submit("/reset", {"email": "maria@example.org"}).status_code
+                for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
