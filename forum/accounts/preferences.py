@@ -5,7 +5,7 @@ Signed-in users keep them on their account; visitors keep them in a cookie.
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 from ..models import TextSize
@@ -29,6 +29,8 @@ class Preferences:
 
 
 def current() -> Preferences:
+    if not has_request_context():  # mail rendered from the command line
+        return Preferences()
     if current_user.is_authenticated:
         return Preferences(current_user.text_size, current_user.high_contrast)
     size, _, contrast = request.cookies.get(COOKIE, "").partition("|")
