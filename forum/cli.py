@@ -1,5 +1,7 @@
 """Operator commands: `flask --app forum users|seed|text ...`."""
 
+import time
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -13,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed)
     app.cli.add_command(text_group)
+    app.cli.add_command(mail_group)
 
 
 @click.group(help="Manage accounts.")
@@ -79,3 +82,25 @@ def rerender():
             db.session.commit()
             bar.update(len(ids[start:start + 500]))
     click.echo(f"{changed} of {len(ids)} posts changed.")
+
+
+@click.group("mail", help="Outgoing mail.")
+def mail_group():
+    pass
+
+
+@mail_group.command("send", help="Deliver pending mail from the outbox, retrying failures.")
+@click.option("--watch", is_flag=True, help="Keep running, checking every few seconds.")
+@click.option("--interval", default=10, show_default=True, help="Seconds between checks.")
+def mail_send(watch, interval):
+    from . import mail
+
+    while True:
+        sent, failed = mail.send_pending()
+        if sent or failed or not watch:
+            click.echo(f"{sent} sent, {failed} failed.")
+        if not watch:
+            if failed:
+                raise SystemExit(1)
+            return
+        time.sleep(interval)

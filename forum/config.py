@@ -76,6 +76,8 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_RESET": "5 per hour",
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        # Where links in mail sent from the command line point.
+        "PUBLIC_URL": os.environ.get("FORUM_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 587),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", True),

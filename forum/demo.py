@@ -74,7 +74,7 @@ PROFILES = {
         joined=_ago(420),
     ),
     "mod_ruth": dict(
-        display_name="Ruth (moderator)",
+        display_name="Ruth",
         bio="Volunteer moderator. Diagnosed in 2009, knits badly, reads a lot of crime novels.",
         joined=_ago(400),
     ),

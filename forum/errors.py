@@ -22,6 +22,17 @@ MESSAGES = {
     503: "The forum is briefly unavailable. Please try again in a minute.",
 }
 
+TITLES = {
+    400: "Something was wrong with that request",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not available here",
+    413: "Too large to send",
+    429: "Please slow down",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
+
 _FALLBACK = (
     "<!doctype html><html lang=en><meta charset=utf-8><title>{code} {name}</title>"
     "<main><h1>{name}</h1><p>{message}</p><p><a href=/>Go to the forum's front page</a></p></main>"
@@ -33,11 +44,12 @@ def _render(error: HTTPException):
     # A reason we chose (permissions.require passes one) is shown; werkzeug's defaults are not.
     described = error.description if error.description != type(error).description else ""
     message = described or MESSAGES.get(code, error.name)
+    title = TITLES.get(code, error.name)
     try:
-        body = render_template("errors/error.html", code=code, title=error.name, message=message)
+        body = render_template("errors/error.html", code=code, title=title, message=message)
     except Exception:  # the page itself may need the database that just failed
         log.exception("error page could not be rendered")
-        body = _FALLBACK.format(code=code, name=error.name, message=message)
+        body = _FALLBACK.format(code=code, name=title, message=message)
     response = error.get_response()
     response.set_data(body)
     response.mimetype = "text/html"

@@ -13,7 +13,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from sqlalchemy import select
 
 from .extensions import db
@@ -26,7 +26,7 @@ _QUEUED = "forum.mail.queued"
 
 def queue(user: User, template: str, recipient: str | None = None, **context) -> OutboxMessage:
     """Add a message rendered from templates/mail/<template>.txt; its first line is the subject."""
-    subject, _, body = render_template(f"mail/{template}.txt", user=user, **context).partition("\n")
+    subject, _, body = _render(template, user=user, **context).partition("\n")
     message = OutboxMessage(
         user_id=user.id,
         recipient=recipient or user.email,
@@ -36,6 +36,14 @@ def queue(user: User, template: str, recipient: str | None = None, **context) ->
     db.session.add(message)
     db.session.info.setdefault(_QUEUED, []).append(message)
     return message
+
+
+def _render(template: str, **context) -> str:
+    if has_request_context():
+        return render_template(f"mail/{template}.txt", **context)
+    # From the command line, links point at the public address of the forum.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return render_template(f"mail/{template}.txt", **context)
 
 
 def send_queued() -> None:

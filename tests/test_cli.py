@@ -85,3 +85,24 @@ def test_text_rerender_rebuilds_stored_html_from_source(cli):
     assert result.exit_code == 0 and "1 of" in result.output
     db.session.refresh(post)
     assert post.body_html != "<p>stale</p>" and post.body_html.startswith("<")
+
+
+def test_mail_that_fails_stays_in_the_outbox_until_mail_send_delivers_it(app, cli, browser):
+    from forum.models import OutboxMessage
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9)  # nothing listens there
+    try:
+        browser.submit("/register", {"username": "newbie", "email": "newbie@example.org",
+                                     "password": "a calm long password",
+                                     "confirm": "a calm long password"})
+        failed = cli.invoke(args=["mail", "send"])
+    finally:
+        app.config.update(MAIL_SERVER=None, MAIL_PORT=587)
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.sent_at is None and message.attempts == 2 and "Connection" in message.last_error
+    assert failed.exit_code == 1 and "0 sent, 1 failed." in failed.output
+
+    delivered = cli.invoke(args=["mail", "send"])
+    assert delivered.exit_code == 0 and "1 sent, 0 failed." in delivered.output
+    db.session.refresh(message)
+    assert message.sent_at is not None

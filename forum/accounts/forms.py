@@ -20,16 +20,19 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(message="Please choose a username.")],
         description="3 to 30 characters: letters, digits, '_' and '-'. "
         "Shown publicly, so a pseudonym is a good idea.",
+        render_kw={"autocomplete": "username"},
     )
     email = EmailField(
         "Email address",
         validators=[DataRequired(message="Please give an email address.")],
         description="Never shown to anyone. Used to confirm your account and reset your password.",
+        render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
         "Password",
         validators=[DataRequired(message="Please choose a password.")],
         description="At least 10 characters. A few words strung together work well.",
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Repeat the password",
@@ -37,12 +40,21 @@ class RegisterForm(FlaskForm):
             DataRequired(message="Please repeat the password."),
             EqualTo("password", message="The two passwords differ."),
         ],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    username = StringField(
+        "Username or email",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField("Keep me signed in on this device")
 
 
@@ -51,26 +63,38 @@ class EmptyForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Your email address", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        "Your email address",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
 
 
 class ResetForm(FlaskForm):
     password = PasswordField(
-        "New password", validators=[DataRequired()], description="At least 10 characters."
+        "New password",
+        validators=[DataRequired()],
+        description="At least 10 characters.",
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        "Display name", validators=[Optional(), Length(max=60)],
+        "Display name",
+        validators=[Optional(), Length(max=60)],
         description="Shown beside your posts instead of your username, if you like.",
     )
-    bio = TextAreaField("About you", validators=[Optional(), Length(max=2000)],
-                        description="Optional. Shown on your profile.")
+    bio = TextAreaField(
+        "About you",
+        validators=[Optional(), Length(max=2000)],
+        description="Optional. Shown on your profile.",
+    )
 
 
 class ExpertProfileForm(ProfileForm):
@@ -84,26 +108,45 @@ class ExpertProfileForm(ProfileForm):
 
 
 class EmailChangeForm(FlaskForm):
-    new_email = EmailField("New email address", validators=[DataRequired(), Length(max=254)])
-    current_password = PasswordField("Your current password", validators=[DataRequired()])
+    new_email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    current_password = PasswordField(
+        "Your current password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField("New password", validators=[DataRequired()],
-                                 description="At least 10 characters.")
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired()],
+        description="At least 10 characters.",
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm = PasswordField(
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class PreferencesForm(FlaskForm):
     text_size = RadioField(
         "Text size",
-        choices=[SelectChoice(TextSize.NORMAL.value, "Normal"),
-                 SelectChoice(TextSize.LARGE.value, "Large"),
-                 SelectChoice(TextSize.LARGEST.value, "Largest")],
+        choices=[
+            SelectChoice(TextSize.NORMAL.value, "Normal"),
+            SelectChoice(TextSize.LARGE.value, "Large"),
+            SelectChoice(TextSize.LARGEST.value, "Largest"),
+        ],
         default=TextSize.NORMAL.value,
     )
     high_contrast = BooleanField("High contrast (black on white, stronger borders)")
@@ -117,25 +160,33 @@ class VerificationRequestForm(FlaskForm):
     )
     affiliation = StringField("Where you work", validators=[DataRequired(), Length(max=200)])
     register_name = StringField(
-        "Professional register", validators=[DataRequired(), Length(max=60)],
+        "Professional register",
+        validators=[DataRequired(), Length(max=60)],
         description="For example GMC, NMC or HCPC.",
     )
-    register_number = StringField("Registration number",
-                                  validators=[DataRequired(), Length(max=60)])
+    register_number = StringField(
+        "Registration number", validators=[DataRequired(), Length(max=60)]
+    )
     evidence_url = URLField(
         "A public page that confirms who you are",
-        validators=[DataRequired(), URL(message="Please give a full web address (https://…)."),
-                    Length(max=500)],
+        validators=[
+            DataRequired(),
+            URL(message="Please give a full web address (https://…)."),
+            Length(max=500),
+        ],
         description="Your register entry or your page on your employer's site.",
     )
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField("Decision", choices=[SelectChoice("approve", "Approve"),
-                                   SelectChoice("decline", "Decline")],
-                          validators=[DataRequired(message="Please choose approve or decline.")])
-    reason = TextAreaField("Reason (sent to the applicant)",
-                           validators=[Optional(), Length(max=2000)])
+    decision = RadioField(
+        "Decision",
+        choices=[SelectChoice("approve", "Approve"), SelectChoice("decline", "Decline")],
+        validators=[DataRequired(message="Please choose approve or decline.")],
+    )
+    reason = TextAreaField(
+        "Reason (sent to the applicant)", validators=[Optional(), Length(max=2000)]
+    )
     checked_register = BooleanField("I found them on the register")
     checked_number = BooleanField("The registration number matches")
     checked_link = BooleanField("The link confirms who they are")
@@ -154,4 +205,6 @@ class DeleteAccountForm(FlaskForm):
         ],
         default="keep",
     )
-    password = PasswordField("Your password", validators=[DataRequired()])
+    password = PasswordField(
+        "Your password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
