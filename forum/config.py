@@ -90,6 +90,8 @@ def load_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "THREADS_PER_PAGE": 25,
+        # Where /articles/new files articles (the first category if it does not exist).
+        "ARTICLE_CATEGORY": "research-news",
         "POSTS_PER_PAGE": 20,
         "SITE_NAME": "MS Community Forum",
     }

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -270,6 +271,8 @@ class Thread(db.Model):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     lock_reason: Mapped[str] = mapped_column(Text, default="")
+    # Set when the opening post of a thread without replies is deleted: the thread goes too.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -300,6 +303,7 @@ class Post(db.Model):
         Index("ix_posts_thread_created", "thread_id", "created_at", "id"),
         Index("ix_posts_author_created", "author_id", "created_at"),
         Index("ix_posts_created", "created_at"),
+        UniqueConstraint("submission_token", name="uq_posts_submission_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -314,6 +318,9 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The one-time token of the form that created this post: a resubmitted form
+    # finds its post instead of making a second one, whichever worker gets it.
+    submission_token: Mapped[str | None] = mapped_column(String(64))
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -325,6 +332,24 @@ class Post(db.Model):
     @property
     def deleted_by_author(self) -> bool:
         return self.deleted_by_id is not None and self.deleted_by_id == self.author_id
+
+
+class PostRevision(db.Model):
+    """A post's source as it was before an edit."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (Index("ix_post_revisions_post_created", "post_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    body_source: Mapped[str] = mapped_column(Text)
+    # When this text was written (the post's creation or the previous edit).
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When it was replaced, and by whom.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    editor: Mapped[User | None] = relationship()
 
 
 class Reference(db.Model):

@@ -82,6 +82,8 @@ def can_manage_account(user, obj=None) -> Decision:
 # -- reading ---------------------------------------------------------------
 
 def can_view_thread(user, thread: Thread) -> Decision:
+    if thread.deleted_at is not None and not is_moderator(user):
+        return deny(404, "This thread was deleted.")
     return ALLOW
 
 
@@ -137,6 +139,13 @@ def can_delete_post(user, post: Post) -> Decision:
     return decision
 
 
+def can_view_history(user, post: Post) -> Decision:
+    decision = _member(user, "see the edit history")
+    if decision and not (_owns(user, post) or is_moderator(user)):
+        return deny(403, "Only the author and moderators can see a post's edit history.")
+    return decision
+
+
 def can_flag(user, post: Post) -> Decision:
     decision = _member(user, "report a post")
     if not decision:
@@ -185,10 +194,19 @@ class _Can:
     """`can.reply(thread)` in templates: the rules above, bound to the current user."""
 
     def __getattr__(self, verb: str):
+        rule = self._rule(verb)
+        return lambda obj=None: bool(rule(current_user, obj))
+
+    def why(self, verb: str, obj=None) -> str:
+        """The reason a rule refuses the current user ("" when it allows)."""
+        return self._rule(verb)(current_user, obj).reason
+
+    @staticmethod
+    def _rule(verb: str):
         rule = globals().get(f"can_{verb}")
         if rule is None:
             raise AttributeError(verb)
-        return lambda obj=None: bool(rule(current_user, obj))
+        return rule
 
 
 can = _Can()

@@ -1,3 +1,2 @@
-from .views import bp
-
-__all__ = ["bp"]
+"""The posts blueprint lives in views.py (imported by create_app, not here, so that
+features can use each other's services without circular imports)."""

@@ -1,5 +1,107 @@
-"""Posts: replies, edits, deletions and reports (routes arrive with the writing issue)."""
+"""Posts: replies, edits, edit history and deletion."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from .. import drafts
+from ..permissions import (
+    can_delete_post,
+    can_edit_post,
+    can_reply,
+    can_view_history,
+    can_view_post,
+    can_view_thread,
+    require,
+)
+from ..threads import services as threads
+from ..threads.forms import ArticleEditForm, ThreadEditForm
+from ..threads.views import render_thread
+from . import services
+from .forms import EditPostForm, ReplyForm
 
 bp = Blueprint("posts", __name__)
+
+
+def _load_post(post_id):
+    post = services.get_post(post_id) or abort(404)
+    require(can_view_thread(current_user, post.thread))
+    require(can_view_post(current_user, post))
+    return post
+
+
+def post_url(post):
+    page = services.page_of(post, current_app.config["POSTS_PER_PAGE"])
+    return url_for("threads.thread", thread_id=post.thread.id, slug=post.thread.slug,
+                   page=page if page > 1 else None, _anchor=f"p{post.id}")
+
+
+@bp.get("/p/<int:post_id>")
+def permalink(post_id):
+    return redirect(post_url(_load_post(post_id)))
+
+
+@bp.post("/t/<int:thread_id>/reply")
+def reply(thread_id):
+    thread = threads.get_thread(thread_id) or abort(404)
+    require(can_view_thread(current_user, thread))
+    require(can_reply(current_user, thread))
+    form = ReplyForm()
+    if form.validate_on_submit() and not form.preview.data:
+        post = services.add_reply(thread, current_user, form.body.data,
+                                  submission=form.submission.data)
+        flash("Your reply is posted.", "success")
+        return redirect(post_url(post))
+    # The whole thread page again, with the reply form holding what was typed.
+    last_page = max(1, -(-(thread.reply_count + 1) // current_app.config["POSTS_PER_PAGE"]))
+    return render_thread(thread, form, preview=drafts.preview_of(form), page=last_page)
+
+
+def _edit_form(post):
+    if not post.is_opening:
+        return EditPostForm(obj=post, body=post.body_source)
+    thread = post.thread
+    form_class = ArticleEditForm if thread.is_article else ThreadEditForm
+    return form_class(obj=thread, body=post.body_source,
+                      tags=" ".join(tag.name for tag in thread.tags),
+                      references=threads.references_as_text(thread))
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+def edit(post_id):
+    post = _load_post(post_id)
+    require(can_edit_post(current_user, post))
+    form = _edit_form(post)
+    if form.validate_on_submit() and not form.preview.data:
+        if post.is_opening:
+            fields = {}
+            if post.thread.is_article:
+                fields = dict(summary=form.summary.data, disclosure=form.disclosure.data,
+                              references=threads.parse_references(form.references.data))
+            threads.edit_thread(post.thread, current_user, form.title.data,
+                                threads.tags_for(form.title.data, form.tags.data),
+                                form.body.data, **fields)
+        else:
+            services.edit_post(post, current_user, form.body.data)
+        flash("Your changes are saved.", "success")
+        return redirect(post_url(post))
+    return render_template("posts/edit.html", form=form, post=post,
+                           preview=drafts.preview_of(form))
+
+
+@bp.get("/p/<int:post_id>/history")
+def history(post_id):
+    post = _load_post(post_id)
+    require(can_view_history(current_user, post))
+    return render_template("posts/history.html", post=post,
+                           revisions=services.revisions(post))
+
+
+@bp.post("/p/<int:post_id>/delete")
+def delete(post_id):
+    post = _load_post(post_id)
+    require(can_delete_post(current_user, post))
+    services.delete_post(post, current_user)
+    flash("The post is deleted.", "success")
+    if post.thread.deleted_at is not None:
+        return redirect(url_for("threads.category", slug=post.thread.category.slug))
+    return redirect(post_url(post))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import text
@@ -28,14 +29,79 @@ def slugify(title: str) -> str:
     return slug[:80].rstrip("-") or "thread"
 
 
-def parse_tags(raw: str) -> list[str]:
-    """'#ResearchSpeak, diet' -> ['researchspeak', 'diet']; order kept, duplicates dropped."""
+class WritingError(ValueError):
+    """Input that cannot be stored; the message says what to fix."""
+
+
+HASHTAG_RE = re.compile(r"(?<![\w&])#([A-Za-z][A-Za-z0-9-]{0,39})\b")
+
+
+def parse_tags(raw: str, strict: bool = False) -> list[str]:
+    """'#ResearchSpeak, diet' -> ['researchspeak', 'diet']; order kept, duplicates dropped.
+
+    With `strict`, a malformed tag or more than MAX_TAGS raise WritingError;
+    otherwise they are dropped.
+    """
     names = []
     for word in re.split(r"[\s,]+", raw or ""):
         name = word.strip().lstrip("#").lower()
-        if name and name not in names:
-            names.append(name)
-    return names
+        if not name or name in names:
+            continue
+        if not TAG_RE.fullmatch(name):
+            if strict:
+                raise WritingError(
+                    f"“{word[:40]}” cannot be a tag: use letters, digits and '-', "
+                    "up to 40 characters."
+                )
+            continue
+        names.append(name)
+    if strict and len(names) > MAX_TAGS:
+        raise WritingError(f"Please choose at most {MAX_TAGS} tags.")
+    return names[:MAX_TAGS]
+
+
+def tags_for(title: str, raw_tags: str) -> list[str]:
+    """The form's tags, then any #hashtags written in the title."""
+    names = parse_tags(raw_tags)
+    for hashtag in HASHTAG_RE.findall(title):
+        if hashtag.lower() not in names:
+            names.append(hashtag.lower())
+    return names[:MAX_TAGS]
+
+
+DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+PMID_RE = re.compile(
+    r"(?:\bPMID:?\s*|pubmed\.ncbi\.nlm\.nih\.gov/)(\d{1,8})\b", re.IGNORECASE
+)
+
+
+def parse_references(raw: str) -> list[Citation]:
+    """One reference per line: citation text with a DOI and/or a PMID."""
+    references = []
+    for number, line in enumerate((raw or "").splitlines(), start=1):
+        line = text.normalise(line).strip()
+        if not line:
+            continue
+        if len(line) > 1000:
+            raise WritingError(f"Reference {number} is too long (at most 1,000 characters).")
+        doi = DOI_RE.search(line)
+        pmid = PMID_RE.search(line)
+        if not doi and not pmid:
+            raise WritingError(
+                f"Reference {number} has neither a DOI (10.…) nor a PMID: “{line[:60]}”."
+            )
+        references.append(Citation(
+            citation=line,
+            doi=doi.group(1).rstrip(".,;)]") if doi else None,
+            pmid=pmid.group(1) if pmid else None,
+        ))
+    if len(references) > 50:
+        raise WritingError("An article can cite at most 50 references.")
+    return references
+
+
+def references_as_text(thread: Thread) -> str:
+    return "\n".join(reference.citation for reference in thread.references)
 
 
 def _thread_list_options():
@@ -43,7 +109,7 @@ def _thread_list_options():
 
 
 def _visible_threads():
-    return select(Thread)
+    return select(Thread).where(Thread.deleted_at.is_(None))
 
 
 # -- reading ---------------------------------------------------------------
@@ -80,7 +146,8 @@ def front_page(articles: int = 5, discussions: int = 10, recent: int = 5) -> Fro
 def recent_comments(limit: int) -> list[Post]:
     return db.session.scalars(
         select(Post)
-        .where(Post.is_opening.is_(False), Post.deleted_at.is_(None))
+        .join(Post.thread)
+        .where(Post.is_opening.is_(False), Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
         .options(joinedload(Post.author), joinedload(Post.thread))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)
@@ -146,7 +213,8 @@ def thread_posts(thread: Thread, page: int, per_page: int):
 def user_posts(user: User, page: int, per_page: int):
     query = (
         select(Post)
-        .where(Post.author_id == user.id, Post.deleted_at.is_(None))
+        .join(Post.thread)
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
         .options(joinedload(Post.thread))
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
@@ -176,6 +244,29 @@ def _tags(names: list[str]) -> list[Tag]:
     return [existing.get(name) or Tag(name=name) for name in names]
 
 
+def existing_submission(token: str | None, author: User) -> Post | None:
+    """The post an earlier send of the same form made, if any."""
+    if not token:
+        return None
+    return db.session.scalar(
+        select(Post).where(Post.submission_token == token, Post.author_id == author.id)
+    )
+
+
+def commit_once(token: str | None, author: User) -> Post | None:
+    """Commit, unless a concurrent send of the same form got there first: then roll back
+    and return that send's post (the unique token decides, across workers)."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = existing_submission(token, author)
+        if earlier is None:
+            raise
+        return earlier
+    return None
+
+
 def _new_thread(
     kind: ThreadKind,
     author: User,
@@ -184,6 +275,7 @@ def _new_thread(
     body: str,
     tags: list[str],
     at: datetime | None,
+    submission: str | None = None,
     **fields,
 ) -> Thread:
     at = at or utcnow()
@@ -207,6 +299,7 @@ def _new_thread(
         body_source=body,
         body_html=text.render(body),
         created_at=at,
+        submission_token=submission or None,
     )
     db.session.add_all([thread, opening])
     return thread
@@ -214,11 +307,15 @@ def _new_thread(
 
 def start_discussion(
     author: User, category: Category, title: str, body: str, tags: list[str],
-    at: datetime | None = None,
+    at: datetime | None = None, submission: str | None = None,
 ) -> Thread:
-    thread = _new_thread(ThreadKind.DISCUSSION, author, category, title, body, tags, at)
-    db.session.commit()
-    return thread
+    earlier = existing_submission(submission, author)
+    if earlier is not None:
+        return earlier.thread
+    thread = _new_thread(ThreadKind.DISCUSSION, author, category, title, body, tags, at,
+                         submission)
+    earlier = commit_once(submission, author)
+    return earlier.thread if earlier else thread
 
 
 @dataclass
@@ -238,9 +335,13 @@ def publish_article(
     references: list[Citation],
     disclosure: str,
     at: datetime | None = None,
+    submission: str | None = None,
 ) -> Thread:
+    earlier = existing_submission(submission, author)
+    if earlier is not None:
+        return earlier.thread
     thread = _new_thread(
-        ThreadKind.ARTICLE, author, category, title, body, tags, at,
+        ThreadKind.ARTICLE, author, category, title, body, tags, at, submission,
         summary=text.normalise(summary).strip(),
         disclosure=text.normalise(disclosure).strip(),
         references=[
@@ -248,5 +349,34 @@ def publish_article(
             for i, ref in enumerate(references)
         ],
     )
+    earlier = commit_once(submission, author)
+    return earlier.thread if earlier else thread
+
+
+def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body: str,
+                summary: str | None = None, disclosure: str | None = None,
+                references: list[Citation] | None = None) -> None:
+    """The opening post's author (or a moderator) changes the thread and its first post."""
+    from ..posts.services import revise
+
+    title = text.normalise(title).strip()
+    thread.title, thread.slug, thread.tags = title, slugify(title), _tags(tags)
+    if thread.is_article:
+        thread.summary = text.normalise(summary or "").strip()
+        thread.disclosure = text.normalise(disclosure or "").strip()
+        thread.references = [
+            Reference(position=i, citation=ref.citation, doi=ref.doi, pmid=ref.pmid)
+            for i, ref in enumerate(references or [])
+        ]
+    revise(opening_post(thread), editor, body)
     db.session.commit()
-    return thread
+
+
+def opening_post(thread: Thread) -> Post:
+    return db.session.scalar(
+        select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True))
+    )
+
+
+def default_category() -> Category | None:
+    return db.session.scalar(select(Category).order_by(Category.position, Category.id).limit(1))

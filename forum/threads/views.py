@@ -1,13 +1,30 @@
-"""Reading: the front page, categories, threads and tags."""
+"""Threads: the front page, categories, threads and tags; starting discussions and articles."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from .. import drafts
 from ..paging import requested_page, require_page_exists
-from ..permissions import can_view_thread, require
+from ..permissions import can_publish_article, can_start_discussion, can_view_thread, require
+from ..posts import services as posts
+from ..posts.forms import ReplyForm
 from . import services
+from .forms import ArticleForm, DiscussionForm
 
 bp = Blueprint("threads", __name__)
+
+
+def thread_url(thread, **params):
+    return url_for("threads.thread", thread_id=thread.id, slug=thread.slug, **params)
 
 
 @bp.get("/")
@@ -27,18 +44,68 @@ def category(slug):
     return render_template("threads/category.html", category=category, threads=threads)
 
 
+@bp.route("/c/<slug>/new", methods=["GET", "POST"])
+def new_discussion(slug):
+    category = services.category_by_slug(slug) or abort(404)
+    require(can_start_discussion(current_user, category))
+    form = DiscussionForm()
+    if form.validate_on_submit() and not form.preview.data:
+        thread = services.start_discussion(
+            current_user, category, form.title.data, form.body.data,
+            services.tags_for(form.title.data, form.tags.data), submission=form.submission.data,
+        )
+        flash("Your discussion is posted.", "success")
+        return redirect(thread_url(thread))
+    drafts.prepare(form)
+    return render_template("threads/new_discussion.html", form=form, category=category,
+                           preview=drafts.preview_of(form))
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+def new_article():
+    require(can_publish_article(current_user))
+    form = ArticleForm()
+    if not form.is_submitted():
+        form.disclosure.data = current_user.conflicts
+    if form.validate_on_submit() and not form.preview.data:
+        category = (services.category_by_slug(current_app.config["ARTICLE_CATEGORY"])
+                    or services.default_category() or abort(404))
+        thread = services.publish_article(
+            current_user, category, form.title.data, form.summary.data, form.body.data,
+            services.tags_for(form.title.data, form.tags.data),
+            services.parse_references(form.references.data), form.disclosure.data or "",
+            submission=form.submission.data,
+        )
+        flash("Your article is published.", "success")
+        return redirect(thread_url(thread))
+    drafts.prepare(form)
+    return render_template("threads/new_article.html", form=form,
+                           preview=drafts.preview_of(form))
+
+
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def thread(thread_id, slug=None):
     thread = services.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
     if slug is not None and slug != thread.slug:
-        return redirect(
-            url_for(".thread", thread_id=thread.id, slug=thread.slug, **request.args), 301
-        )
-    posts = services.thread_posts(thread, requested_page(), current_app.config["POSTS_PER_PAGE"])
-    require_page_exists(posts)
-    return render_template("threads/thread.html", thread=thread, posts=posts)
+        return redirect(thread_url(thread, **request.args), 301)
+    return render_thread(thread, ReplyForm(formdata=None))
+
+
+def render_thread(thread, reply_form, preview=None, page=None):
+    """The thread page; the posts blueprint uses it to show a refused reply with its errors."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page_posts = services.thread_posts(thread, page or requested_page(), per_page)
+    require_page_exists(page_posts)
+    quoted = request.args.get("quote", type=int)
+    if quoted and not reply_form.body.data:
+        post = posts.get_post(quoted)
+        if post is not None and post.thread_id == thread.id and not post.is_deleted:
+            reply_form.body.data = posts.quote(post)
+    drafts.prepare(reply_form)
+    return render_template("threads/thread.html", thread=thread, posts=page_posts,
+                           reply_form=reply_form, preview=preview)
 
 
 @bp.get("/tag/<name>")
