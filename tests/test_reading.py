@@ -208,3 +208,49 @@ def test_demo_article_and_locked_clinic_thread(client):
     clinic = text_of(client.get("/c/treatments-and-trials"))
     locked = re.search(r'href="(/t/\d+/overseas-[^"]+)"', clinic).group(1)
     assert "This thread is locked" in text_of(client.get(locked))
+
+
+def _queries_for(client, path):
+    from sqlalchemy import event
+
+    from forum.extensions import db
+
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return statements
+
+
+def test_thread_page_queries_do_not_grow_with_posts_or_pages(app, category, member, expert):
+    from forum.posts.services import add_reply
+    from tests.conftest import Browser
+
+    small = make_article(expert, category, title="An article with few comments")
+    big = make_article(expert, category, title="An article with many comments")
+    repliers = [member, expert, *(make_user_n(n) for n in range(6))]
+    for n in range(3):
+        add_reply(small, repliers[n], f"comment {n}")
+    for n in range(23):
+        add_reply(big, repliers[n % len(repliers)], f"comment {n}")
+    browser = Browser(app.test_client())
+    browser.login(member.username)
+
+    counts = {
+        path: len(_queries_for(browser.client, path))
+        for path in (f"/t/{small.id}", f"/t/{big.id}", f"/t/{big.id}?page=3",
+                     f"/t/{big.id}?page=5")
+    }
+    assert len(set(counts.values())) == 1, counts
+
+
+def make_user_n(n):
+    from tests.factories import make_user
+
+    return make_user(f"reader{n}")

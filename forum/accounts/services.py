@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import mail
@@ -191,7 +192,7 @@ def load_user(session_key: str) -> User | None:
     """Flask-Login's user_loader: the user behind a live session key, or None."""
     row = db.session.scalar(
         select(UserSession).where(UserSession.key == str(session_key)).join(UserSession.user)
-        .where(User.deleted_at.is_(None))
+        .where(User.deleted_at.is_(None)).options(contains_eager(UserSession.user))
     )
     if row is None:
         return None

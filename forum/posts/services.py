@@ -73,6 +73,13 @@ def delete_post(post: Post, by: User) -> None:
     db.session.commit()
 
 
+def latest_post(thread: Thread) -> Post:
+    return db.session.scalar(
+        select(Post).where(Post.thread_id == thread.id, Post.deleted_at.is_(None))
+        .order_by(Post.created_at.desc(), Post.id.desc()).limit(1)
+    ) or db.session.scalar(select(Post).where(Post.thread_id == thread.id).limit(1))
+
+
 def _last_activity(thread: Thread) -> datetime:
     latest = db.session.scalar(
         select(func.max(Post.created_at)).where(

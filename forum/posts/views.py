@@ -40,6 +40,14 @@ def permalink(post_id):
     return redirect(post_url(_load_post(post_id)))
 
 
+@bp.get("/t/<int:thread_id>/latest")
+def latest(thread_id):
+    """The newest visible post of a thread (a thread titled "Latest" lands there too)."""
+    thread = threads.get_thread(thread_id) or abort(404)
+    require(can_view_thread(current_user, thread))
+    return redirect(post_url(services.latest_post(thread)))
+
+
 @bp.post("/t/<int:thread_id>/reply")
 def reply(thread_id):
     thread = threads.get_thread(thread_id) or abort(404)
