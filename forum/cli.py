@@ -4,7 +4,7 @@ import time
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import text
 from .extensions import db
@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(text_group)
     app.cli.add_command(mail_group)
+    app.cli.add_command(search_group)
 
 
 @click.group(help="Manage accounts.")
@@ -104,3 +105,18 @@ def mail_send(watch, interval):
                 raise SystemExit(1)
             return
         time.sleep(interval)
+
+
+@click.group("search", help="The full-text search index.")
+def search_group():
+    pass
+
+
+@search_group.command("reindex", help="Rebuild the search index from every visible post.")
+def search_reindex():
+    from . import search
+
+    total = db.session.scalar(select(func.count(Post.id)))
+    with click.progressbar(length=total, label="Indexing posts") as bar:
+        indexed = search.reindex(progress=bar.update)
+    click.echo(f"{indexed} posts indexed.")

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -56,6 +56,27 @@ def _render(error: HTTPException):
     return response
 
 
+WRITING_FIELDS = ("title", "summary", "body", "tags", "references", "disclosure", "reason",
+                  "note")
+HIDDEN_FIELDS = ("submission",)
+
+
+def _kept_text() -> list[tuple[str, str, str]]:
+    """(name, kind, value) for the writing fields of a refused form, if it had any text."""
+    form = request.form
+    if not any(form.get(name, "").strip() for name in WRITING_FIELDS):
+        return []
+    fields = []
+    for name in (*WRITING_FIELDS, *HIDDEN_FIELDS):
+        if name in form:
+            value = form.get(name, "")
+            kind = ("hidden" if name in HIDDEN_FIELDS
+                    else "textarea" if "\n" in value or len(value) > 120 or name == "body"
+                    else "text")
+            fields.append((name, kind, value))
+    return fields
+
+
 def _rollback() -> None:
     try:
         db.session.rollback()
@@ -66,6 +87,12 @@ def _rollback() -> None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        kept = _kept_text()
+        if kept:
+            # Someone wrote for a long time and their form expired: give the text back
+            # in a fresh form that sends to the same place, rather than losing it.
+            page = render_template("errors/csrf_kept.html", fields=kept, action=request.path)
+            return page, 400
         error.description = (
             "This form had expired or was sent from elsewhere, so nothing was saved. "
             "Please go back, reload the page and send it again."

@@ -15,6 +15,7 @@ from functools import partial
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset(
     {
@@ -93,3 +94,22 @@ def excerpt(html_text: str, length: int = 160) -> str:
         return text
     cut = text[:length].rsplit(" ", 1)[0] or text[:length]
     return cut.rstrip(",.;:-–— ") + "…"
+
+
+def highlight(snippet: str, start: str, stop: str) -> Markup:
+    """A search snippet (plain text with start/stop markers) as HTML with <mark>s."""
+    escaped = str(escape(snippet))
+    opened = False
+    out = []
+    for char in escaped:
+        if char == start and not opened:
+            out.append("<mark>")
+            opened = True
+        elif char == stop and opened:
+            out.append("</mark>")
+            opened = False
+        elif char not in (start, stop):
+            out.append(char)
+    if opened:
+        out.append("</mark>")
+    return Markup("".join(out))  # noqa: S704 - built from escaped text and our own tags

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from forum import create_app
+from forum import create_app, search
 from forum.extensions import db
 from tests import factories
 
@@ -60,11 +60,17 @@ def app(database_url):
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "POSTS_PER_PAGE": 5})
     app.test_client_class = RequestClient
     with app.app_context():
+        with db.engine.begin() as conn:
+            search.drop_objects(conn)
         db.drop_all()
         db.create_all()
+        with db.engine.begin() as conn:
+            search.create_objects(conn)
     yield app
     with app.app_context():
         db.session.remove()
+        with db.engine.begin() as conn:
+            search.drop_objects(conn)
         db.drop_all()
         db.engine.dispose()
 
@@ -76,6 +82,7 @@ def _empty_tables(app):
         yield
         db.session.remove()
         with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM search_posts"))
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
 

@@ -29,7 +29,7 @@ def _schema_diff(database_url):
                 conn, opts={"compare_type": True, "include_object": schema.include_object}
             )
             diff = compare_metadata(context, db.metadata)
-            names = _index_names(conn)
+            names = _index_names(conn) | _user_tables(conn)
         downgrade(revision="base")
         with db.engine.connect() as conn:
             left = _user_tables(conn)
@@ -57,6 +57,7 @@ def _assert_matches(diff, names, left):
     assert diff == []
     # Autogenerate cannot compare SQLite's expression indexes, so check them by name.
     assert {"uq_users_username_lower", "uq_users_email_lower"} <= names
+    assert "search_posts" in names  # the search index, which the models do not describe
     assert left == set()
 
 

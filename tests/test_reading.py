@@ -182,7 +182,7 @@ def test_every_link_in_the_demo_community_leads_to_a_page(app, client):
         if path in seen:
             continue
         seen.add(path)
-        response = client.get(path)
+        response = client.get(path, follow_redirects=True)
         assert response.status_code == 200, path
         for link in re.findall(r'href="(/[^"#]*)', text_of(response)):
             link = link.replace("&amp;", "&")

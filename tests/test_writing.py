@@ -273,3 +273,20 @@ def test_newest_post_link_lands_on_the_last_page(app, client, member, category):
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"?page=3#p{newest.id}")
     assert f'id="p{newest.id}"' in body_of(client.get(response.headers["Location"]))
+
+
+def test_an_expired_form_gives_the_text_back_to_send_again(member_browser, category):
+    data = {"title": "Written over a long afternoon", "body": "Line one\n\nLine <two> & three",
+            "submission": "tok-123", "csrf_token": "expired-or-forged"}
+    refused = member_browser.client.post("/c/living-with-ms/new", data=data)
+    page = body_of(refused)
+    assert refused.status_code == 400
+    assert "your text is safe" in page
+    assert "Line one\n\nLine &lt;two&gt; &amp; three" in page
+    assert 'value="Written over a long afternoon"' in page and 'value="tok-123"' in page
+    assert count(Thread) == 0
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resent = member_browser.client.post("/c/living-with-ms/new",
+                                        data={**data, "csrf_token": token})
+    assert resent.status_code == 302 and count(Thread) == 1

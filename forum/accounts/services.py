@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import mail
+from .. import mail, search
 from ..extensions import db
 from ..models import (
     ExpertVerification,
@@ -492,6 +492,7 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
     now = utcnow()
     if delete_posts:
         for post in db.session.scalars(select(Post).where(Post.author_id == user.id)):
+            search.remove_post(post)
             if post.deleted_at is None:
                 post.deleted_at, post.deleted_by_id = now, user.id
                 if not post.is_opening:

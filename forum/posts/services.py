@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from .. import text
+from .. import search, text
 from ..extensions import db
 from ..models import Post, PostRevision, Thread, User, utcnow
 from ..threads.services import commit_once, existing_submission
@@ -29,6 +29,7 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
         submission_token=submission or None,
     )
     db.session.add(post)
+    search.index_post(post)
     # Counted in SQL, so concurrent replies do not overwrite each other's count.
     thread.reply_count = Thread.reply_count + 1
     thread.last_activity_at = at
@@ -53,6 +54,7 @@ def revise(post: Post, editor: User, body: str) -> bool:
 
 def edit_post(post: Post, editor: User, body: str) -> bool:
     changed = revise(post, editor, body)
+    search.index_post(post)
     db.session.commit()
     return changed
 
@@ -63,6 +65,7 @@ def delete_post(post: Post, by: User) -> None:
         return
     post.deleted_at = utcnow()
     post.deleted_by_id = by.id
+    search.remove_post(post)
     thread = post.thread
     if post.is_opening and thread.reply_count == 0:
         thread.deleted_at = post.deleted_at

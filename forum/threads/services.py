@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import text
+from .. import search, text
 from ..extensions import db
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
 
@@ -302,6 +302,7 @@ def _new_thread(
         submission_token=submission or None,
     )
     db.session.add_all([thread, opening])
+    search.index_post(opening)
     return thread
 
 
@@ -368,7 +369,9 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body:
             Reference(position=i, citation=ref.citation, doi=ref.doi, pmid=ref.pmid)
             for i, ref in enumerate(references or [])
         ]
-    revise(opening_post(thread), editor, body)
+    opening = opening_post(thread)
+    revise(opening, editor, body)
+    search.index_post(opening)
     db.session.commit()
 
 

@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import drafts
+from .. import drafts, search
 from ..paging import requested_page, require_page_exists
 from ..permissions import can_publish_article, can_start_discussion, can_view_thread, require
 from ..posts import services as posts
@@ -106,6 +106,15 @@ def render_thread(thread, reply_form, preview=None, page=None):
     drafts.prepare(reply_form)
     return render_template("threads/thread.html", thread=thread, posts=page_posts,
                            reply_form=reply_form, preview=preview)
+
+
+@bp.get("/search")
+def search_page():
+    query = request.args.get("q", "")
+    results = search.search(query, requested_page(), current_app.config["THREADS_PER_PAGE"])
+    if results.page > results.pages:
+        abort(404, "There is no such page.")
+    return render_template("threads/search.html", results=results)
 
 
 @bp.get("/tag/<name>")
