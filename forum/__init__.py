@@ -85,8 +85,9 @@ def register_blueprints(app: Flask) -> None:
 def register_template_globals(app: Flask) -> None:
     from . import dates, text
     from .accounts import preferences
+    from .models import utcnow
 
-    app.jinja_env.globals.update(can=can, site_name=app.config["SITE_NAME"])
+    app.jinja_env.globals.update(can=can, site_name=app.config["SITE_NAME"], now_utc=utcnow)
     app.context_processor(lambda: {"reading": preferences.current()})
     app.jinja_env.filters.update(
         excerpt=text.excerpt,

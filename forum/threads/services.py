@@ -174,7 +174,7 @@ def category_threads(category: Category, page: int, per_page: int):
 
 
 def tag_threads(name: str, page: int, per_page: int):
-    tag = db.session.scalar(select(Tag).where(Tag.name == name.lower().lstrip("#")))
+    tag = find_tag(name)
     if tag is None:
         return None, None
     query = (
@@ -184,6 +184,25 @@ def tag_threads(name: str, page: int, per_page: int):
         .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
     )
     return tag, db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def feed_entries(tag: Tag | None = None, limit: int = 20) -> list[Post]:
+    """Opening posts for a feed: the latest articles, or the latest threads with `tag`."""
+    query = (
+        select(Post).join(Post.thread)
+        .where(Post.is_opening.is_(True), Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+        .options(joinedload(Post.thread), joinedload(Post.author))
+        .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)
+    )
+    if tag is None:
+        query = query.where(Thread.kind == ThreadKind.ARTICLE)
+    else:
+        query = query.where(Thread.tags.any(Tag.id == tag.id))
+    return db.session.scalars(query).all()
+
+
+def find_tag(name: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.name == name.lower().lstrip("#")))
 
 
 def get_thread(thread_id: int) -> Thread | None:

@@ -117,6 +117,24 @@ def search_page():
     return render_template("threads/search.html", results=results)
 
 
+@bp.get("/feed.atom")
+def feed():
+    return _feed(services.feed_entries(), "Expert articles", url_for(".index", _external=True))
+
+
+@bp.get("/tag/<name>/feed.atom")
+def tag_feed(name):
+    tag = services.find_tag(name) or abort(404)
+    return _feed(services.feed_entries(tag), f"Threads tagged #{tag.name}",
+                 url_for(".tag", name=tag.name, _external=True))
+
+
+def _feed(entries, title, alternate):
+    body = render_template("threads/feed.xml", entries=entries, title=title,
+                           alternate=alternate, self_url=request.url)
+    return current_app.response_class(body, mimetype="application/atom+xml")
+
+
 @bp.get("/tag/<name>")
 def tag(name):
     per_page = current_app.config["THREADS_PER_PAGE"]
