@@ -5,10 +5,10 @@ import re
 import warnings
 
 import pytest
-from sqlalchemy import MetaData, Table, inspect, select
+from sqlalchemy import MetaData, Table, func, inspect, select
 
 from forum.extensions import db
-from forum.models import OutboxMessage, Post, User
+from forum.models import OutboxMessage, Post, PostRevision, User
 from tests.conftest import PASSWORD, Browser
 from tests.factories import make_category, make_discussion
 
@@ -220,6 +220,9 @@ def test_deleting_an_account_leaves_no_personal_data(app, member_browser, member
                                         "bio": "My very identifiable biography"})
     thread = make_discussion(other_member, make_category(), title="A thread to reply in",
                              replies=1, repliers=[member])
+    mine = db.session.scalar(select(Post).where(Post.author_id == member.id))
+    member_browser.submit(f"/p/{mine.id}/edit", {"body": "Edited: an earlier private detail"})
+    member_browser.submit(f"/p/{mine.id}/edit", {"body": "Reply number 1"})
     wrong = member_browser.submit("/settings/delete", {"posts": choice, "password": "nope nope"})
     assert "not your password" in wrong.get_data(as_text=True)
 
@@ -231,11 +234,14 @@ def test_deleting_an_account_leaves_no_personal_data(app, member_browser, member
     assert "My very identifiable biography" not in everything and "Maria R" not in everything
     page = member_browser.get(f"/t/{thread.id}").get_data(as_text=True)
     assert "Sign in" in page and "a former member" in page
+    assert db.session.scalar(select(func.count(PostRevision.id)).where(
+        PostRevision.editor_id == member.id)) == 0
     if choice == "keep":
         assert "Reply number 1" in page
     else:
         assert "Reply number 1" not in page and "Deleted by the author." in page
         assert db.session.scalar(select(Post.body_source).where(Post.author_id == member.id)) == ""
+        assert "an earlier private detail" not in everything
     assert Browser(app.test_client()).submit(
         "/login", {"username": "maria", "password": PASSWORD}).status_code == 200
 

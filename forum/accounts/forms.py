@@ -30,7 +30,10 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired(message="Please choose a password.")],
+        validators=[
+            DataRequired(message="Please choose a password."),
+            Length(min=10, message="Passwords need at least 10 characters."),
+        ],
         description="At least 10 characters. A few words strung together work well.",
         render_kw={"autocomplete": "new-password"},
     )
@@ -47,12 +50,12 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     username = StringField(
         "Username or email",
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(message="Please give your password."), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Keep me signed in on this device")
@@ -65,7 +68,7 @@ class EmptyForm(FlaskForm):
 class ResetRequestForm(FlaskForm):
     email = EmailField(
         "Your email address",
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
 
@@ -73,13 +76,16 @@ class ResetRequestForm(FlaskForm):
 class ResetForm(FlaskForm):
     password = PasswordField(
         "New password",
-        validators=[DataRequired()],
+        validators=[DataRequired(message="Please fill this in.")],
         description="At least 10 characters.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+        validators=[
+            DataRequired(message="Please repeat the password."),
+            EqualTo("password", message="The two passwords differ."),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -110,12 +116,12 @@ class ExpertProfileForm(ProfileForm):
 class EmailChangeForm(FlaskForm):
     new_email = EmailField(
         "New email address",
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
     current_password = PasswordField(
         "Your current password",
-        validators=[DataRequired()],
+        validators=[DataRequired(message="Please fill this in.")],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -123,18 +129,21 @@ class EmailChangeForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         "Current password",
-        validators=[DataRequired()],
+        validators=[DataRequired(message="Please fill this in.")],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired()],
+        validators=[DataRequired(message="Please fill this in.")],
         description="At least 10 characters.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Repeat the new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
+        validators=[
+            DataRequired(message="Please repeat the password."),
+            EqualTo("new_password", message="The two passwords differ."),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -155,10 +164,13 @@ class PreferencesForm(FlaskForm):
 class VerificationRequestForm(FlaskForm):
     credentials = StringField(
         "Your professional title and qualifications",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(message="Please give your password."), Length(max=200)],
         description="For example: Consultant neurologist, MD PhD.",
     )
-    affiliation = StringField("Where you work", validators=[DataRequired(), Length(max=200)])
+    affiliation = StringField(
+        "Where you work",
+        validators=[DataRequired(message="Please give your password."), Length(max=200)],
+    )
     register_name = StringField(
         "Professional register",
         validators=[DataRequired(), Length(max=60)],
@@ -206,5 +218,7 @@ class DeleteAccountForm(FlaskForm):
         default="keep",
     )
     password = PasswordField(
-        "Your password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+        "Your password",
+        validators=[DataRequired(message="Please fill this in.")],
+        render_kw={"autocomplete": "current-password"},
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,6 +24,7 @@ from ..models import (
     ExpertVerification,
     OutboxMessage,
     Post,
+    PostRevision,
     Role,
     TextSize,
     Thread,
@@ -490,7 +491,13 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
     if not check_password_hash(user.password_hash or "", password):
         _raise_one("password", "That is not your password.")
     now = utcnow()
+    # Edits they made to anyone's posts no longer name them.
+    db.session.execute(
+        update(PostRevision).where(PostRevision.editor_id == user.id).values(editor_id=None)
+    )
     if delete_posts:
+        own_posts = select(Post.id).where(Post.author_id == user.id).scalar_subquery()
+        db.session.execute(delete(PostRevision).where(PostRevision.post_id.in_(own_posts)))
         for post in db.session.scalars(select(Post).where(Post.author_id == user.id)):
             search.remove_post(post)
             if post.deleted_at is None:
@@ -498,6 +505,11 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
                 if not post.is_opening:
                     post.thread.reply_count = Thread.reply_count - 1
             post.body_source = post.body_html = ""
+            if post.is_opening:
+                # Their article's own words go too; the title stays so replies keep context.
+                post.thread.summary = post.thread.disclosure = ""
+                if post.thread.reply_count == 0:
+                    post.thread.deleted_at = now
     for model in (ExpertVerification, UserSession, OutboxMessage):
         db.session.execute(delete(model).where(model.user_id == user.id))
     user.username = f"former-{user.id}-{secrets.token_hex(4)}"

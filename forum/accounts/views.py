@@ -193,7 +193,8 @@ def _settings(**forms):
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("preferences_form", PreferencesForm(formdata=None, obj=user))
-    return render_template("accounts/settings.html", resend_form=EmptyForm(), **forms)
+    return render_template("accounts/settings.html", resend_form=EmptyForm(),
+                           pending_verification=services.pending_verification(user), **forms)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -261,7 +262,7 @@ def reading_preferences():
     form = PreferencesForm(obj=preferences.current())
     if form.validate_on_submit():
         response = redirect(safe_next(request.args.get("next")) if not current_user.is_authenticated
-                            else url_for(".settings"))
+                            else url_for(".settings", _anchor="reading"))
         preferences.save(response, form.text_size.data, form.high_contrast.data)
         flash("Your reading preferences are saved.", "success")
         return response
