@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import mail, search
+from .. import mail
 from ..extensions import db
 from ..models import (
     ExpertVerification,
@@ -33,6 +33,7 @@ from ..models import (
     VerificationStatus,
     utcnow,
 )
+from ..posts.services import soft_delete
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
 MIN_PASSWORD_LENGTH = 10
@@ -498,18 +499,16 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
     if delete_posts:
         own_posts = select(Post.id).where(Post.author_id == user.id).scalar_subquery()
         db.session.execute(delete(PostRevision).where(PostRevision.post_id.in_(own_posts)))
-        for post in db.session.scalars(select(Post).where(Post.author_id == user.id)):
-            search.remove_post(post)
-            if post.deleted_at is None:
-                post.deleted_at, post.deleted_by_id = now, user.id
-                if not post.is_opening:
-                    post.thread.reply_count = Thread.reply_count - 1
+        # Replies first, so a thread of theirs left without replies goes with its opening.
+        posts = db.session.scalars(
+            select(Post).where(Post.author_id == user.id).order_by(Post.is_opening, Post.id)
+        ).all()
+        for post in posts:
+            soft_delete(post, user)
             post.body_source = post.body_html = ""
             if post.is_opening:
                 # Their article's own words go too; the title stays so replies keep context.
                 post.thread.summary = post.thread.disclosure = ""
-                if post.thread.reply_count == 0:
-                    post.thread.deleted_at = now
     for model in (ExpertVerification, UserSession, OutboxMessage):
         db.session.execute(delete(model).where(model.user_id == user.id))
     user.username = f"former-{user.id}-{secrets.token_hex(4)}"

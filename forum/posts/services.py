@@ -61,6 +61,12 @@ def edit_post(post: Post, editor: User, body: str) -> bool:
 
 def delete_post(post: Post, by: User) -> None:
     """Soft delete: the post's place says who removed it; counts and activity follow."""
+    soft_delete(post, by)
+    db.session.commit()
+
+
+def soft_delete(post: Post, by: User) -> None:
+    """delete_post without the commit, for callers that delete several posts at once."""
     if post.deleted_at is not None:
         return
     post.deleted_at = utcnow()
@@ -73,7 +79,7 @@ def delete_post(post: Post, by: User) -> None:
         thread.reply_count = Thread.reply_count - 1
         db.session.flush()
         thread.last_activity_at = _last_activity(thread)
-    db.session.commit()
+        db.session.flush()
 
 
 def latest_post(thread: Thread) -> Post:
