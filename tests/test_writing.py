@@ -290,3 +290,33 @@ def test_an_expired_form_gives_the_text_back_to_send_again(member_browser, categ
     resent = member_browser.client.post("/c/living-with-ms/new",
                                         data={**data, "csrf_token": token})
     assert resent.status_code == 302 and count(Thread) == 1
+
+
+def test_the_same_form_sent_twice_at_once_still_makes_one_reply(app, member, other_member,
+                                                                category):
+    """Two sends racing each other (two workers): the unique token decides."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    thread = make_discussion(other_member, category)
+    browsers = [Browser(app.test_client()) for _ in range(4)]
+    for browser in browsers:
+        browser.login(member.username)
+    pages = [body_of(b.get(f"/t/{thread.id}")) for b in browsers]
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', p) or
+              re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', p) for p in pages]
+    data = {"body": "Sent by a double tap", "submission": "same-token-for-all"}
+    url = f"/t/{thread.id}/reply"  # read here: the test's own session stays on this thread
+
+    def send(n):
+        with app.app_context():
+            return browsers[n].client.post(url,
+                                           data={**data, "csrf_token": tokens[n].group(1)})
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = [r.status_code for r in pool.map(send, range(4))]
+    assert statuses == [302] * 4
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Post.id)).where(
+        Post.body_source == "Sent by a double tap")) == 1
+    db.session.refresh(thread)
+    assert thread.reply_count == 1

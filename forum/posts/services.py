@@ -9,31 +9,32 @@ from sqlalchemy import func, select
 from .. import search, text
 from ..extensions import db
 from ..models import Post, PostRevision, Thread, User, utcnow
-from ..threads.services import commit_once, existing_submission
+from ..threads.services import write_once
 
 
 def add_reply(thread: Thread, author: User, body: str, at: datetime | None = None,
               submission: str | None = None) -> Post:
     """Store a reply; a resend of the same form returns the first send's reply."""
-    earlier = existing_submission(submission, author)
-    if earlier is not None:
-        return earlier
     at = at or utcnow()
     source = text.normalise(body)
-    post = Post(
-        thread=thread,
-        author=author,
-        body_source=source,
-        body_html=text.render(source),
-        created_at=at,
-        submission_token=submission or None,
-    )
-    db.session.add(post)
-    search.index_post(post)
-    # Counted in SQL, so concurrent replies do not overwrite each other's count.
-    thread.reply_count = Thread.reply_count + 1
-    thread.last_activity_at = at
-    return commit_once(submission, author) or post
+
+    def write() -> Post:
+        post = Post(
+            thread=thread,
+            author=author,
+            body_source=source,
+            body_html=text.render(source),
+            created_at=at,
+            submission_token=submission or None,
+        )
+        db.session.add(post)
+        search.index_post(post)
+        # Counted in SQL, so concurrent replies do not overwrite each other's count.
+        thread.reply_count = Thread.reply_count + 1
+        thread.last_activity_at = at
+        return post
+
+    return write_once(submission, author, write)
 
 
 def revise(post: Post, editor: User, body: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -272,10 +273,18 @@ def existing_submission(token: str | None, author: User) -> Post | None:
     )
 
 
-def commit_once(token: str | None, author: User) -> Post | None:
-    """Commit, unless a concurrent send of the same form got there first: then roll back
-    and return that send's post (the unique token decides, across workers)."""
+def write_once(token: str | None, author: User, write: Callable[[], Post]) -> Post:
+    """Run `write` (which adds a post carrying `token`) and commit, once per form.
+
+    A resend finds the post the first send made. Two sends racing each other both
+    try to insert; the unique constraint on the token lets one through, and the
+    other rolls back and returns the winner's post, whichever worker it ran on.
+    """
+    earlier = existing_submission(token, author)
+    if earlier is not None:
+        return earlier
     try:
+        post = write()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -283,7 +292,7 @@ def commit_once(token: str | None, author: User) -> Post | None:
         if earlier is None:
             raise
         return earlier
-    return None
+    return post
 
 
 def _new_thread(
@@ -296,7 +305,7 @@ def _new_thread(
     at: datetime | None,
     submission: str | None = None,
     **fields,
-) -> Thread:
+) -> Post:
     at = at or utcnow()
     title = text.normalise(title).strip()
     thread = Thread(
@@ -322,20 +331,16 @@ def _new_thread(
     )
     db.session.add_all([thread, opening])
     search.index_post(opening)
-    return thread
+    return opening
 
 
 def start_discussion(
     author: User, category: Category, title: str, body: str, tags: list[str],
     at: datetime | None = None, submission: str | None = None,
 ) -> Thread:
-    earlier = existing_submission(submission, author)
-    if earlier is not None:
-        return earlier.thread
-    thread = _new_thread(ThreadKind.DISCUSSION, author, category, title, body, tags, at,
-                         submission)
-    earlier = commit_once(submission, author)
-    return earlier.thread if earlier else thread
+    return write_once(submission, author, lambda: _new_thread(
+        ThreadKind.DISCUSSION, author, category, title, body, tags, at, submission,
+    )).thread
 
 
 @dataclass
@@ -357,10 +362,7 @@ def publish_article(
     at: datetime | None = None,
     submission: str | None = None,
 ) -> Thread:
-    earlier = existing_submission(submission, author)
-    if earlier is not None:
-        return earlier.thread
-    thread = _new_thread(
+    return write_once(submission, author, lambda: _new_thread(
         ThreadKind.ARTICLE, author, category, title, body, tags, at, submission,
         summary=text.normalise(summary).strip(),
         disclosure=text.normalise(disclosure).strip(),
@@ -368,9 +370,7 @@ def publish_article(
             Reference(position=i, citation=ref.citation, doi=ref.doi, pmid=ref.pmid)
             for i, ref in enumerate(references)
         ],
-    )
-    earlier = commit_once(submission, author)
-    return earlier.thread if earlier else thread
+    )).thread
 
 
 def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body: str,
