@@ -14,6 +14,29 @@ from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 from ..models import TextSize
 
 
+def _new_password(label: str, description: str = "At least 10 characters.") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Please choose a password."),
+            Length(min=10, message="Passwords need at least 10 characters."),
+        ],
+        description=description,
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _repeat(field: str, label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Please repeat the password."),
+            EqualTo(field, message="The two passwords differ."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class RegisterForm(FlaskForm):
     username = StringField(
         "Username",
@@ -28,23 +51,10 @@ class RegisterForm(FlaskForm):
         description="Never shown to anyone. Used to confirm your account and reset your password.",
         render_kw={"autocomplete": "email"},
     )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired(message="Please choose a password."),
-            Length(min=10, message="Passwords need at least 10 characters."),
-        ],
-        description="At least 10 characters. A few words strung together work well.",
-        render_kw={"autocomplete": "new-password"},
+    password = _new_password(
+        "Password", "At least 10 characters. A few words strung together work well."
     )
-    confirm = PasswordField(
-        "Repeat the password",
-        validators=[
-            DataRequired(message="Please repeat the password."),
-            EqualTo("password", message="The two passwords differ."),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = _repeat("password", "Repeat the password")
 
 
 class LoginForm(FlaskForm):
@@ -74,20 +84,8 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(message="Please fill this in.")],
-        description="At least 10 characters.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[
-            DataRequired(message="Please repeat the password."),
-            EqualTo("password", message="The two passwords differ."),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = _new_password("New password")
+    confirm = _repeat("password", "Repeat the new password")
 
 
 class ProfileForm(FlaskForm):
@@ -132,20 +130,8 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired(message="Please fill this in.")],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
-        "New password",
-        validators=[DataRequired(message="Please fill this in.")],
-        description="At least 10 characters.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[
-            DataRequired(message="Please repeat the password."),
-            EqualTo("new_password", message="The two passwords differ."),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = _new_password("New password")
+    confirm = _repeat("new_password", "Repeat the new password")
 
 
 class PreferencesForm(FlaskForm):

@@ -2,33 +2,73 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import search, text
 from ..extensions import db
 from ..models import Post, PostRevision, Thread, User, utcnow
-from ..threads.services import write_once
+
+
+def existing_submission(token: str | None, author: User) -> Post | None:
+    """The post an earlier send of the same form made, if any."""
+    if not token:
+        return None
+    return db.session.scalar(
+        select(Post).where(Post.submission_token == token, Post.author_id == author.id)
+    )
+
+
+def write_once(token: str | None, author: User, write: Callable[[], Post]) -> Post:
+    """Run `write` (which adds a post carrying `token`) and commit, once per form.
+
+    A resend finds the post the first send made. Two sends racing each other both
+    try to insert; the unique constraint on the token lets one through, and the
+    other rolls back and returns the winner's post, whichever worker it ran on.
+    """
+    earlier = existing_submission(token, author)
+    if earlier is not None:
+        return earlier
+    try:
+        post = write()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = existing_submission(token, author)
+        if earlier is None:
+            raise
+        return earlier
+    return post
+
+
+def new_post(thread: Thread, author: User, body: str, at: datetime, submission: str | None,
+             is_opening: bool = False) -> Post:
+    """A post added to the session and the search index (no commit)."""
+    source = text.normalise(body)
+    post = Post(
+        thread=thread,
+        author=author,
+        is_opening=is_opening,
+        body_source=source,
+        body_html=text.render(source),
+        created_at=at,
+        submission_token=submission or None,
+    )
+    db.session.add(post)
+    search.index_post(post)
+    return post
 
 
 def add_reply(thread: Thread, author: User, body: str, at: datetime | None = None,
               submission: str | None = None) -> Post:
     """Store a reply; a resend of the same form returns the first send's reply."""
     at = at or utcnow()
-    source = text.normalise(body)
 
     def write() -> Post:
-        post = Post(
-            thread=thread,
-            author=author,
-            body_source=source,
-            body_html=text.render(source),
-            created_at=at,
-            submission_token=submission or None,
-        )
-        db.session.add(post)
-        search.index_post(post)
+        post = new_post(thread, author, body, at, submission)
         # Counted in SQL, so concurrent replies do not overwrite each other's count.
         thread.reply_count = Thread.reply_count + 1
         thread.last_activity_at = at

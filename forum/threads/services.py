@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import search, text
 from ..extensions import db
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
+from ..posts.services import new_post, revise, write_once
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -264,37 +263,6 @@ def _tags(names: list[str]) -> list[Tag]:
     return [existing.get(name) or Tag(name=name) for name in names]
 
 
-def existing_submission(token: str | None, author: User) -> Post | None:
-    """The post an earlier send of the same form made, if any."""
-    if not token:
-        return None
-    return db.session.scalar(
-        select(Post).where(Post.submission_token == token, Post.author_id == author.id)
-    )
-
-
-def write_once(token: str | None, author: User, write: Callable[[], Post]) -> Post:
-    """Run `write` (which adds a post carrying `token`) and commit, once per form.
-
-    A resend finds the post the first send made. Two sends racing each other both
-    try to insert; the unique constraint on the token lets one through, and the
-    other rolls back and returns the winner's post, whichever worker it ran on.
-    """
-    earlier = existing_submission(token, author)
-    if earlier is not None:
-        return earlier
-    try:
-        post = write()
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        earlier = existing_submission(token, author)
-        if earlier is None:
-            raise
-        return earlier
-    return post
-
-
 def _new_thread(
     kind: ThreadKind,
     author: User,
@@ -319,19 +287,8 @@ def _new_thread(
         tags=_tags(tags),
         **fields,
     )
-    body = text.normalise(body)
-    opening = Post(
-        thread=thread,
-        author=author,
-        is_opening=True,
-        body_source=body,
-        body_html=text.render(body),
-        created_at=at,
-        submission_token=submission or None,
-    )
-    db.session.add_all([thread, opening])
-    search.index_post(opening)
-    return opening
+    db.session.add(thread)
+    return new_post(thread, author, body, at, submission, is_opening=True)
 
 
 def start_discussion(
@@ -377,8 +334,6 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body:
                 summary: str | None = None, disclosure: str | None = None,
                 references: list[Citation] | None = None) -> None:
     """The opening post's author (or a moderator) changes the thread and its first post."""
-    from ..posts.services import revise
-
     title = text.normalise(title).strip()
     thread.title, thread.slug, thread.tags = title, slugify(title), _tags(tags)
     if thread.is_article:
