@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from . import cli, errors, schema, security
 from .config import load_config
@@ -61,6 +61,8 @@ def _tune_sqlite(engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        # SQLAlchemy emits BEGIN itself (below), so a write can ask for BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
         # WAL lets readers go on while one writer writes; the busy timeout makes
         # a second writer wait instead of failing with "database is locked".
         cursor = dbapi_connection.cursor()
@@ -69,6 +71,15 @@ def _tune_sqlite(engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # A form post may write, so it takes the write lock at BEGIN IMMEDIATE and
+        # waits its turn there (busy_timeout), rather than reading first and failing
+        # with "database is locked" when it writes. Page views only read: a deferred
+        # BEGIN reads a snapshot and never blocks. Commands run alone, also deferred.
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -84,6 +84,8 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "forum@localhost"),
+        # A new member's first posts wait for a moderator (0 turns holding off).
+        "HOLD_FIRST_POSTS": int(os.environ.get("HOLD_FIRST_POSTS") or 2),
         # Whether an account must confirm its email address before it may write.
         "REQUIRE_CONFIRMED_EMAIL_TO_POST": _flag("REQUIRE_CONFIRMED_EMAIL_TO_POST", False),
         # Long posts are welcome; a request body past this is refused with 413.

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -103,6 +104,10 @@ class User(UserMixin, db.Model):
     # Established accounts post without being held for review.
     established_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Suspended members read but do not write until then; banned ones never again.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str] = mapped_column(Text, default="")
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Reading preferences, applied on every page.
     text_size: Mapped[str] = mapped_column(String(8), default=TextSize.NORMAL.value)
     high_contrast: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -222,6 +227,22 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # An archived category stays readable; nobody starts or replies to threads in it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EvidenceLabel(db.Model):
+    """A label moderators and verified experts put on a claim, e.g. "Unproven"."""
+
+    __tablename__ = "evidence_labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # "caution" labels are shown in a warning colour.
+    tone: Mapped[str] = mapped_column(String(16), default="info")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 thread_tags = Table(
@@ -273,8 +294,18 @@ class Thread(db.Model):
     lock_reason: Mapped[str] = mapped_column(Text, default="")
     # Set when the opening post of a thread without replies is deleted: the thread goes too.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Follows the opening post's hidden or held state, so lists need not join posts.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    label_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_labels.id"), index=True)
+    label_note: Mapped[str] = mapped_column(Text, default="")
+    labelled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
+    label: Mapped[EvidenceLabel | None] = relationship()
+    labelled_by: Mapped[User | None] = relationship(foreign_keys=[labelled_by_id])
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     locked_by: Mapped[User | None] = relationship(foreign_keys=[locked_by_id])
     pinned_by: Mapped[User | None] = relationship(foreign_keys=[pinned_by_id])
@@ -321,13 +352,35 @@ class Post(db.Model):
     # The one-time token of the form that created this post: a resubmitted form
     # finds its post instead of making a second one, whichever worker gets it.
     submission_token: Mapped[str | None] = mapped_column(String(64))
+    # Hidden by a moderator: gone for everyone but moderators and the author.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    # A new member's post waiting for a moderator; shown only to them and moderators.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    label_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_labels.id"))
+    label_note: Mapped[str] = mapped_column(Text, default="")
+    labelled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    label: Mapped[EvidenceLabel | None] = relationship()
+    labelled_by: Mapped[User | None] = relationship(foreign_keys=[labelled_by_id])
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_held(self) -> bool:
+        return self.held_at is not None
 
     @property
     def deleted_by_author(self) -> bool:
@@ -374,6 +427,55 @@ class Reference(db.Model):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else None
 
 
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    HARASSMENT = "harassment"
+    MISINFORMATION = "misinformation"
+    PERSONAL_INFO = "personal-info"
+    AT_RISK = "at-risk"
+    OTHER = "other"
+
+
+class Flag(db.Model):
+    """A member's report of a post (or of a user), and what the moderators did."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        CheckConstraint(_in("reason", FlagReason), name="ck_flags_reason"),
+        Index("ix_flags_open", "resolved_at", "created_at"),
+        # One open report per member per post, however fast they click.
+        Index(
+            "uq_flags_open_report", "post_id", "reporter_id", unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # hidden, labelled, locked, dismissed, suspended
+    resolution: Mapped[str] = mapped_column(String(20), default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+
+    post: Mapped[Post | None] = relationship()
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
 class ModerationEvent(db.Model):
     """Append-only log of moderator actions: who did what to which thing, when and why."""
 
@@ -381,16 +483,21 @@ class ModerationEvent(db.Model):
     __table_args__ = (Index("ix_moderation_events_created", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(40))
     thread_id: Mapped[int | None] = mapped_column(
         ForeignKey("threads.id", ondelete="SET NULL"), index=True
     )
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     thread: Mapped[Thread | None] = relationship()
+    post: Mapped[Post | None] = relationship()
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])

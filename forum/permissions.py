@@ -2,17 +2,22 @@
 
 Each rule is a pure function `can_<verb>(user, obj=None) -> Decision`. Views
 call `require(decision)`; templates ask the same rules through the `can`
-global (`{% if can.reply(thread) %}`), so the two never drift apart.
+global (`{% if can.reply(thread) %}`), so the two never drift apart. Queries
+that list posts ask `visible_posts(user)` for the same reason.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import and_, or_, true
 
-from .models import Post, Role, Thread
+from .dates import human_date
+from .models import Post, Role, Thread, User, utcnow
 
 LOGIN = "login"
 
@@ -34,6 +39,16 @@ def deny(status: int | str, reason: str) -> Decision:
     return Decision(False, status, reason)
 
 
+class Refused(Exception):
+    """Raised by a service that re-checks a rule inside its transaction (a race lost)."""
+
+    def __init__(self, decision: Decision):
+        super().__init__(decision.reason)
+        self.decision = decision
+
+
+# -- who someone is ----------------------------------------------------------
+
 def _signed_in(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
 
@@ -54,6 +69,23 @@ def _owns(user, post: Post) -> bool:
     return _is_active(user) and post.author_id is not None and post.author_id == user.id
 
 
+def is_suspended(user) -> bool:
+    if not _signed_in(user):
+        return False
+    if user.banned_at is not None:
+        return True
+    return user.suspended_until is not None and user.suspended_until > utcnow()
+
+
+def suspension_notice(user) -> str:
+    if user.banned_at is not None:
+        reason = f": {user.suspension_reason}" if user.suspension_reason else "."
+        return f"Your account is banned from writing{reason}"
+    reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
+    return (f"Your account is suspended until {human_date(user.suspended_until)}: "
+            f"you can read but not write.{reason}")
+
+
 def _member(user, action: str) -> Decision:
     if not _signed_in(user):
         return deny(LOGIN, f"Please sign in to {action}.")
@@ -64,11 +96,11 @@ def _member(user, action: str) -> Decision:
 
 def _writer(user, action: str) -> Decision:
     decision = _member(user, action)
-    if (
-        decision
-        and user.confirmed_at is None
-        and current_app.config["REQUIRE_CONFIRMED_EMAIL_TO_POST"]
-    ):
+    if not decision:
+        return decision
+    if is_suspended(user):
+        return deny(403, suspension_notice(user))
+    if user.confirmed_at is None and current_app.config["REQUIRE_CONFIRMED_EMAIL_TO_POST"]:
         return deny(403, f"Please confirm your email address to {action}.")
     return decision
 
@@ -84,19 +116,59 @@ def can_manage_account(user, obj=None) -> Decision:
 def can_view_thread(user, thread: Thread) -> Decision:
     if thread.deleted_at is not None and not is_moderator(user):
         return deny(404, "This thread was deleted.")
+    if (thread.hidden_at is not None and not is_moderator(user)
+            and not (_is_active(user) and thread.author_id == user.id)):
+        return deny(404, "This thread is not available.")
     return ALLOW
 
 
 def can_view_post(user, post: Post) -> Decision:
     if post.is_deleted and not is_moderator(user):
         return deny(404, "This post was deleted.")
+    if (post.is_hidden or post.is_held) and not (is_moderator(user) or _owns(user, post)):
+        return deny(404, "This post is not available.")
     return ALLOW
+
+
+def visible_posts(user):
+    """SQL condition for the posts `user` may see in a thread (deleted ones show as a
+    placeholder, so they are included)."""
+    if is_moderator(user):
+        return true()
+    public = and_(Post.hidden_at.is_(None), Post.held_at.is_(None))
+    if _is_active(user):
+        return or_(public, Post.author_id == user.id)
+    return public
+
+
+def public_posts():
+    """SQL condition for posts anyone may find in lists, search and feeds."""
+    return and_(Post.deleted_at.is_(None), Post.hidden_at.is_(None), Post.held_at.is_(None))
+
+
+def public_threads():
+    return and_(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None))
 
 
 # -- writing ---------------------------------------------------------------
 
+LINK_RE = re.compile(r"https?://|www\.|\]\(", re.IGNORECASE)
+
+
+def needs_review(user, body: str, approved_posts: int) -> bool:
+    """Whether a new post waits for a moderator: a new member's first posts, and links
+    from an account less than a day old. Established accounts and staff never wait."""
+    if user.established_at is not None or is_moderator(user) or user.is_verified_expert:
+        return False
+    if approved_posts < current_app.config["HOLD_FIRST_POSTS"]:
+        return True
+    return user.created_at > utcnow() - timedelta(days=1) and bool(LINK_RE.search(body))
+
 def can_start_discussion(user, category=None) -> Decision:
-    return _writer(user, "start a discussion")
+    decision = _writer(user, "start a discussion")
+    if decision and category is not None and category.archived_at and not is_moderator(user):
+        return deny(403, "This category is archived: it can be read but not added to.")
+    return decision
 
 
 def can_publish_article(user, obj=None) -> Decision:
@@ -110,10 +182,12 @@ def can_publish_article(user, obj=None) -> Decision:
 
 def can_reply(user, thread: Thread) -> Decision:
     decision = _writer(user, "reply")
-    if not decision:
+    if not decision or is_moderator(user):
         return decision
-    if thread.is_locked and not is_moderator(user):
+    if thread.is_locked:
         return deny(403, "This thread is locked.")
+    if thread.category.archived_at:
+        return deny(403, "This category is archived: it can be read but not added to.")
     return ALLOW
 
 
@@ -152,7 +226,28 @@ def can_flag(user, post: Post) -> Decision:
         return decision
     if _owns(user, post):
         return deny(403, "You cannot report your own post.")
+    if post.is_deleted:
+        return deny(404, "This post was deleted.")
     return ALLOW
+
+
+def can_report_user(user, subject: User) -> Decision:
+    decision = _member(user, "report a member")
+    if decision and subject.id == user.id:
+        return deny(403, "You cannot report yourself.")
+    return decision
+
+
+def can_see_own_reports(user, obj=None) -> Decision:
+    return _member(user, "see your reports")
+
+
+def can_label(user, target=None) -> Decision:
+    """Evidence labels: moderators, and verified experts, on threads and posts."""
+    decision = _writer(user, "label posts")
+    if decision and not (is_moderator(user) or user.is_verified_expert):
+        return deny(403, "Only moderators and verified experts can label claims.")
+    return decision
 
 
 # -- moderation ------------------------------------------------------------
@@ -166,6 +261,24 @@ def can_moderate(user, obj=None) -> Decision:
 
 def can_lock_thread(user, thread: Thread) -> Decision:
     return can_moderate(user, thread)
+
+
+def can_suspend(user, subject: User) -> Decision:
+    decision = can_moderate(user)
+    if not decision:
+        return decision
+    if subject.id == user.id:
+        return deny(403, "You cannot suspend yourself.")
+    if subject.role in (Role.MODERATOR, Role.ADMIN) and not is_admin(user):
+        return deny(403, "Only admins can suspend moderators and admins.")
+    return ALLOW
+
+
+def can_ban(user, subject: User) -> Decision:
+    decision = can_administer(user)
+    if decision and subject.id == user.id:
+        return deny(403, "You cannot ban yourself.")
+    return decision
 
 
 def can_review_verifications(user, obj=None) -> Decision:

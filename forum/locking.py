@@ -1,0 +1,19 @@
+"""Row locks for writes that must not race: a reply against a lock, two moderators.
+
+`lock_for_update(obj)` re-reads a row under a lock that serialises the caller's
+transaction with every other writer of it, so the caller decides on the row's
+current state. Postgres locks the row (SELECT … FOR UPDATE). SQLite has one
+database-wide write lock, which every writing transaction already holds from
+its BEGIN IMMEDIATE (see `_tune_sqlite` in forum/__init__.py), so there a
+re-read is enough.
+"""
+
+from .extensions import db
+
+
+def lock_for_update(obj):
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.refresh(obj)
+    else:
+        db.session.refresh(obj, with_for_update=True)
+    return obj
