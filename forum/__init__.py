@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, Request, abort, has_request_context, request
+from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 from . import cli, errors, schema, security
 from .config import load_config
@@ -14,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` (tests, scripts) is applied over the environment's."""
-    app = Flask(
+    app = ForumFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -22,6 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
+    app.url_map.converters["id"] = IdConverter
+    app.before_request(_refuse_nul_in_path)
     register_extensions(app)
     register_blueprints(app)
     register_template_globals(app)
@@ -29,6 +33,40 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """Database ids: positive and within a 32-bit integer, so a huge number is a 404
+    rather than an overflow in the database driver."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+class ForumRequest(Request):
+    """NUL characters cannot be stored (Postgres refuses them), so they never get in."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _without_nul(self.__dict__["form"])
+
+    @cached_property
+    def args(self):
+        return _without_nul(super().args)
+
+
+def _without_nul(data):
+    return type(data)((k.replace("\x00", ""), v.replace("\x00", ""))
+                      for k, v in data.items(multi=True))
+
+
+class ForumFlask(Flask):
+    request_class = ForumRequest
+
+
+def _refuse_nul_in_path():
+    if "\x00" in request.path:
+        abort(404)
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """The forum's own error pages; never a traceback."""
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -61,10 +62,20 @@ WRITING_FIELDS = ("title", "summary", "body", "tags", "references", "disclosure"
 HIDDEN_FIELDS = ("submission",)
 
 
+def _from_this_site() -> bool:
+    """Whether the browser says the refused form was sent from one of our own pages.
+    A form posted from another site must not come back as a ready-to-send form."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    return bool(origin) and urlsplit(origin).netloc == request.host
+
+
 def _kept_text() -> list[tuple[str, str, str]]:
     """(name, kind, value) for the writing fields of a refused form, if it had any text."""
     form = request.form
-    if not any(form.get(name, "").strip() for name in WRITING_FIELDS):
+    if not _from_this_site() or not any(form.get(name, "").strip() for name in WRITING_FIELDS):
         return []
     fields = []
     for name in (*WRITING_FIELDS, *HIDDEN_FIELDS):

@@ -13,7 +13,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, render_template
 from sqlalchemy import select
 
 from .extensions import db
@@ -39,9 +39,8 @@ def queue(user: User, template: str, recipient: str | None = None, **context) ->
 
 
 def _render(template: str, **context) -> str:
-    if has_request_context():
-        return render_template(f"mail/{template}.txt", **context)
-    # From the command line, links point at the public address of the forum.
+    # Links always point at the configured public address, never at the Host header
+    # of the request that caused the mail (which anyone can set).
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         return render_template(f"mail/{template}.txt", **context)
 
@@ -84,8 +83,11 @@ def _attempt(message: OutboxMessage) -> bool:
 def _deliver(message: OutboxMessage) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        # The body holds sign-in links; the log records only that a message went out.
-        log.info("mail (no MAIL_SERVER): %r queued as outbox id %s", message.subject, message.id)
+        if config["FORUM_ENV"] == "production":
+            # The body holds sign-in links: in production the log says only that it went.
+            log.warning("no MAIL_SERVER: %r (outbox id %s) not sent", message.subject, message.id)
+        else:
+            log.info("mail to %s: %s\n\n%s", message.recipient, message.subject, message.body)
         return
     email = EmailMessage()
     email["From"] = config["MAIL_DEFAULT_SENDER"]

@@ -334,7 +334,7 @@ class Post(db.Model):
         Index("ix_posts_thread_created", "thread_id", "created_at", "id"),
         Index("ix_posts_author_created", "author_id", "created_at"),
         Index("ix_posts_created", "created_at"),
-        UniqueConstraint("submission_token", name="uq_posts_submission_token"),
+        UniqueConstraint("author_id", "submission_token", name="uq_posts_submission_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,11 +2,16 @@
 
 from flask import abort, request
 
+MAX_PAGE = 1_000_000
+
 
 def requested_page() -> int:
     """The page asked for; a missing, malformed or non-positive value means page 1."""
     page = request.args.get("page", 1, type=int)
-    return page if page and page > 0 else 1
+    if not page or page < 1:
+        return 1
+    # Far past any real page: answered with the "no such page" 404, not an overflow.
+    return min(page, MAX_PAGE)
 
 
 def require_page_exists(pagination) -> None:

@@ -182,6 +182,8 @@ def can_publish_article(user, obj=None) -> Decision:
 
 def can_reply(user, thread: Thread) -> Decision:
     decision = _writer(user, "reply")
+    if decision and thread.deleted_at is not None:
+        return deny(404, "This thread was deleted.")
     if not decision or is_moderator(user):
         return decision
     if thread.is_locked:

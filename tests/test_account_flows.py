@@ -277,3 +277,15 @@ def test_admin_actions_are_refused_to_members(member_browser, expert):
                                  action="/u/dr_nair/revoke-expert").status_code == 403
     assert member_browser.submit("/", {"decision": "approve"},
                                  action="/admin/verifications/1").status_code == 403
+
+
+def test_mail_links_ignore_the_requests_host_header(client, member):
+    from tests.conftest import csrf_token
+
+    evil = {"Host": "evil.example"}
+    token = csrf_token(client.get("/reset", headers=evil).get_data(as_text=True))
+    client.post("/reset", data={"csrf_token": token, "email": "maria@example.org"},
+                headers=evil)
+    (message,) = outbox("maria@example.org")
+    assert "evil.example" not in message.body
+    assert "http://127.0.0.1:5000/reset/" in message.body

@@ -54,3 +54,21 @@ def test_reset_requests_are_limited(limited, member):
                 for _ in range(3)]
     assert statuses == [302, 302, 429]
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
+
+
+def test_guessing_from_many_places_cannot_lock_the_owner_out(limited, member):
+    limited.config["RATELIMIT_LOGIN"] = "100 per minute"
+    for n in range(6):  # more failures than the per-account limit, from six addresses
+        browser = Browser(limited.test_client())
+        browser.client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n}"
+        browser.submit("/login", {"username": "maria", "password": "wrong guess"})
+    owner = Browser(limited.test_client())
+    owner.client.environ_base["REMOTE_ADDR"] = "10.0.1.1"
+    refused = owner.submit("/login", {"username": "maria", "password": PASSWORD})
+    assert refused.status_code == 429  # the account's failures are used up: slow down
+
+    successes = Browser(limited.test_client())
+    limiter.reset()
+    for _ in range(8):  # successful sign-ins do not count against the account
+        assert successes.submit("/login", {"username": "maria", "password": PASSWORD}
+                                ).status_code == 302

@@ -254,3 +254,19 @@ def make_user_n(n):
     from tests.factories import make_user
 
     return make_user(f"reader{n}")
+
+
+@pytest.mark.parametrize("path", [
+    "/t/99999999999999999999", "/t/2147483648", "/p/99999999999999999999/edit",
+    "/u/%00", "/tag/a%00", "/c/x%00", "/c/living-with-ms?page=99999999999999999999",
+    "/search?q=x&page=99999999999999999999",
+])
+def test_absurd_ids_pages_and_nul_bytes_are_404_not_errors(client, category, path):
+    assert client.get(path).status_code == 404
+
+
+def test_a_wrong_slug_redirect_carries_only_known_parameters(client, member, category):
+    thread = make_discussion(member, category)
+    response = client.get(f"/t/{thread.id}/wrong?thread_id=99&_external=1&page=1")
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/t/{thread.id}/{thread.slug}?page=1"

@@ -278,13 +278,22 @@ def test_newest_post_link_lands_on_the_last_page(app, client, member, category):
 def test_an_expired_form_gives_the_text_back_to_send_again(member_browser, category):
     data = {"title": "Written over a long afternoon", "body": "Line one\n\nLine <two> & three",
             "submission": "tok-123", "csrf_token": "expired-or-forged"}
-    refused = member_browser.client.post("/c/living-with-ms/new", data=data)
+    same_site = {"Sec-Fetch-Site": "same-origin"}
+    refused = member_browser.client.post("/c/living-with-ms/new", data=data, headers=same_site)
     page = body_of(refused)
     assert refused.status_code == 400
     assert "your text is safe" in page
     assert "Line one\n\nLine &lt;two&gt; &amp; three" in page
     assert 'value="Written over a long afternoon"' in page and 'value="tok-123"' in page
     assert count(Thread) == 0
+
+    # Sent from another site, the same post is only refused: a ready-to-send form with a
+    # fresh token would turn a forged request into one click.
+    forged = member_browser.client.post("/c/living-with-ms/new", data=data,
+                                        headers={"Sec-Fetch-Site": "cross-site"})
+    assert forged.status_code == 400 and "Send again" not in body_of(forged)
+    no_headers = member_browser.client.post("/c/living-with-ms/new", data=data)
+    assert no_headers.status_code == 400 and "Send again" not in body_of(no_headers)
 
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     resent = member_browser.client.post("/c/living-with-ms/new",

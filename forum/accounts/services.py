@@ -192,9 +192,11 @@ def create_user(
 
 def load_user(session_key: str) -> User | None:
     """Flask-Login's user_loader: the user behind a live session key, or None."""
+    oldest = utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]
     row = db.session.scalar(
         select(UserSession).where(UserSession.key == str(session_key)).join(UserSession.user)
-        .where(User.deleted_at.is_(None)).options(contains_eager(UserSession.user))
+        .where(User.deleted_at.is_(None), UserSession.created_at > oldest)
+        .options(contains_eager(UserSession.user))
     )
     if row is None:
         return None

@@ -66,6 +66,8 @@ def _apply_errors(form, error: services.AccountError) -> None:
 
 
 def _sign_in(user, remember=False):
+    if current_user.is_authenticated:
+        services.end_session(current_user)
     services.start_session(user, request.user_agent.string)
     login_user(user, remember=remember)
 
@@ -94,7 +96,9 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 @_limit("LOGIN")
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], methods=["POST"],
-               key_func=_login_name)
+               key_func=_login_name,
+               # Only failed attempts count, so nobody can lock a member out by guessing.
+               deduct_when=lambda response: response.status_code != 302)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -320,10 +324,12 @@ def verification_queue():
                            requests=services.verification_queue(), form=DecisionForm())
 
 
-@bp.post("/admin/verifications/<int:request_id>")
+@bp.post("/admin/verifications/<id:request_id>")
 def decide_verification(request_id):
     require(can_review_verifications(current_user))
-    verification = db.session.get(ExpertVerification, request_id) or abort(404)
+    verification = db.session.get(ExpertVerification, request_id)
+    if verification is None or verification.status != "pending":
+        abort(404, "That request is not waiting for a decision.")
     form = DecisionForm()
     if not form.validate_on_submit():
         return render_template("accounts/verification_queue.html",

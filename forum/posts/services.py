@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import search, text
@@ -22,18 +23,23 @@ def existing_submission(token: str | None, author: User) -> Post | None:
     )
 
 
-def write_once(token: str | None, author: User, write: Callable[[], Post]) -> Post:
+SUBMISSION_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def write_once(token: str | None, author: User, write: Callable[[str | None], Post]) -> Post:
     """Run `write` (which adds a post carrying `token`) and commit, once per form.
 
     A resend finds the post the first send made. Two sends racing each other both
     try to insert; the unique constraint on the token lets one through, and the
     other rolls back and returns the winner's post, whichever worker it ran on.
     """
+    if not token or not SUBMISSION_RE.fullmatch(token):
+        token = None  # tokens are ours (forum.drafts); anything else is ignored
     earlier = existing_submission(token, author)
     if earlier is not None:
         return earlier
     try:
-        post = write()
+        post = write(token)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -67,8 +73,8 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
     """Store a reply; a resend of the same form returns the first send's reply."""
     at = at or utcnow()
 
-    def write() -> Post:
-        post = new_post(thread, author, body, at, submission)
+    def write(token: str | None) -> Post:
+        post = new_post(thread, author, body, at, token)
         # Counted in SQL, so concurrent replies do not overwrite each other's count.
         thread.reply_count = Thread.reply_count + 1
         thread.last_activity_at = at
@@ -114,9 +120,15 @@ def soft_delete(post: Post, by: User) -> None:
     post.deleted_by_id = by.id
     search.remove_post(post)
     thread = post.thread
-    if post.is_opening and thread.reply_count == 0:
-        thread.deleted_at = post.deleted_at
-    elif not post.is_opening:
+    if post.is_opening:
+        # Only a thread nobody has replied to goes with its opening post; decided in
+        # the UPDATE itself, so a reply arriving at the same moment keeps the thread.
+        db.session.execute(
+            update(Thread).where(Thread.id == thread.id, Thread.reply_count == 0)
+            .values(deleted_at=post.deleted_at)
+        )
+        db.session.expire(thread, ["deleted_at"])
+    else:
         thread.reply_count = Thread.reply_count - 1
         db.session.flush()
         thread.last_activity_at = _last_activity(thread)

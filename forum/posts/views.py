@@ -35,12 +35,12 @@ def post_url(post):
                    page=page if page > 1 else None, _anchor=f"p{post.id}")
 
 
-@bp.get("/p/<int:post_id>")
+@bp.get("/p/<id:post_id>")
 def permalink(post_id):
     return redirect(post_url(_load_post(post_id)))
 
 
-@bp.get("/t/<int:thread_id>/latest")
+@bp.get("/t/<id:thread_id>/latest")
 def latest(thread_id):
     """The newest visible post of a thread (a thread titled "Latest" lands there too)."""
     thread = threads.get_thread(thread_id) or abort(404)
@@ -48,7 +48,7 @@ def latest(thread_id):
     return redirect(post_url(services.latest_post(thread)))
 
 
-@bp.post("/t/<int:thread_id>/reply")
+@bp.post("/t/<id:thread_id>/reply")
 def reply(thread_id):
     thread = threads.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
@@ -74,7 +74,7 @@ def _edit_form(post):
                       references=threads.references_as_text(thread))
 
 
-@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
 def edit(post_id):
     post = _load_post(post_id)
     require(can_edit_post(current_user, post))
@@ -96,7 +96,7 @@ def edit(post_id):
                            preview=drafts.preview_of(form))
 
 
-@bp.get("/p/<int:post_id>/history")
+@bp.get("/p/<id:post_id>/history")
 def history(post_id):
     post = _load_post(post_id)
     require(can_view_history(current_user, post))
@@ -104,7 +104,7 @@ def history(post_id):
                            revisions=services.revisions(post))
 
 
-@bp.post("/p/<int:post_id>/delete")
+@bp.post("/p/<id:post_id>/delete")
 def delete(post_id):
     post = _load_post(post_id)
     require(can_delete_post(current_user, post))

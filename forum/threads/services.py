@@ -295,8 +295,8 @@ def start_discussion(
     author: User, category: Category, title: str, body: str, tags: list[str],
     at: datetime | None = None, submission: str | None = None,
 ) -> Thread:
-    return write_once(submission, author, lambda: _new_thread(
-        ThreadKind.DISCUSSION, author, category, title, body, tags, at, submission,
+    return write_once(submission, author, lambda token: _new_thread(
+        ThreadKind.DISCUSSION, author, category, title, body, tags, at, token,
     )).thread
 
 
@@ -319,8 +319,8 @@ def publish_article(
     at: datetime | None = None,
     submission: str | None = None,
 ) -> Thread:
-    return write_once(submission, author, lambda: _new_thread(
-        ThreadKind.ARTICLE, author, category, title, body, tags, at, submission,
+    return write_once(submission, author, lambda token: _new_thread(
+        ThreadKind.ARTICLE, author, category, title, body, tags, at, token,
         summary=text.normalise(summary).strip(),
         disclosure=text.normalise(disclosure).strip(),
         references=[

@@ -83,13 +83,14 @@ def new_article():
                            preview=drafts.preview_of(form))
 
 
-@bp.get("/t/<int:thread_id>")
-@bp.get("/t/<int:thread_id>/<slug>")
+@bp.get("/t/<id:thread_id>")
+@bp.get("/t/<id:thread_id>/<slug>")
 def thread(thread_id, slug=None):
     thread = services.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
     if slug is not None and slug != thread.slug:
-        return redirect(thread_url(thread, **request.args), 301)
+        page, quote = request.args.get("page", type=int), request.args.get("quote", type=int)
+        return redirect(thread_url(thread, page=page, quote=quote), 301)
     return render_thread(thread, ReplyForm(formdata=None))
 
 
@@ -99,7 +100,7 @@ def render_thread(thread, reply_form, preview=None, page=None):
     page_posts = services.thread_posts(thread, page or requested_page(), per_page)
     require_page_exists(page_posts)
     quoted = request.args.get("quote", type=int)
-    if quoted and not reply_form.body.data:
+    if quoted and 0 < quoted < 2**31 and not reply_form.body.data:
         post = posts.get_post(quoted)
         if post is not None and post.thread_id == thread.id and not post.is_deleted:
             reply_form.body.data = posts.quote(post)

@@ -34,7 +34,7 @@ def upgrade():
 
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('submission_token', sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint('uq_posts_submission_token', ['submission_token'])
+        batch_op.create_unique_constraint('uq_posts_submission_token', ['author_id', 'submission_token'])
 
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.add_column(sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True))
