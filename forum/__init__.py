@@ -123,11 +123,12 @@ def _tune_sqlite(engine) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .health import bp as health_bp
+    from .moderation.admin import bp as admin_bp
     from .moderation.views import bp as moderation_bp
     from .posts.views import bp as posts_bp
     from .threads.views import bp as threads_bp
 
-    for bp in (threads_bp, posts_bp, accounts_bp, moderation_bp, health_bp):
+    for bp in (threads_bp, posts_bp, accounts_bp, moderation_bp, admin_bp, health_bp):
         app.register_blueprint(bp)
 
 

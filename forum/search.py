@@ -141,7 +141,8 @@ _VISIBLE = (
     " JOIN posts p ON p.id = {key}"
     " JOIN threads t ON t.id = p.thread_id"
     " LEFT JOIN users u ON u.id = p.author_id"
-    " WHERE p.deleted_at IS NULL AND t.deleted_at IS NULL"
+    " WHERE p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL"
+    " AND t.deleted_at IS NULL AND t.hidden_at IS NULL"
 )
 
 

@@ -196,7 +196,7 @@ def load_user(session_key: str) -> User | None:
     row = db.session.scalar(
         select(UserSession).where(UserSession.key == str(session_key)).join(UserSession.user)
         .where(User.deleted_at.is_(None), UserSession.created_at > oldest)
-        .options(contains_eager(UserSession.user))
+        .options(contains_eager(UserSession.user).joinedload(User.verification))
     )
     if row is None:
         return None

@@ -18,7 +18,13 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import db, limiter
 from ..models import ExpertVerification
 from ..paging import requested_page, require_page_exists
-from ..permissions import can_manage_account, can_review_verifications, require
+from ..permissions import (
+    can_manage_account,
+    can_report_user,
+    can_review_verifications,
+    can_see_own_reports,
+    require,
+)
 from ..threads import services as threads
 from . import preferences, services
 from .forms import (
@@ -353,3 +359,30 @@ def revoke_expert(username):
     elif services.revoke_verification(user, current_user, form.reason.data):
         flash(f"{user.username} is no longer shown as a verified expert.", "success")
     return redirect(url_for(".profile", username=user.username))
+
+
+# -- reports by members ------------------------------------------------------
+
+@bp.route("/u/<username>/report", methods=["GET", "POST"])
+def report_user(username):
+    from ..moderation import services as moderation
+    from ..moderation.forms import FlagForm
+
+    user = services.find_by_username(username) or abort(404)
+    require(can_report_user(current_user, user))
+    form = FlagForm()
+    if form.validate_on_submit():
+        if moderation.report_user(user, current_user, form.reason.data, form.note.data or ""):
+            flash("Thank you. The moderators will look at it.", "success")
+        else:
+            flash("You have already reported this member; the moderators have it.", "info")
+        return redirect(url_for(".profile", username=user.username))
+    return render_template("accounts/report_user.html", form=form, user=user)
+
+
+@bp.get("/reports")
+def my_reports():
+    from ..moderation import services as moderation
+
+    require(can_see_own_reports(current_user))
+    return render_template("accounts/reports.html", reports=moderation.reports_by(current_user))

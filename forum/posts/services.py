@@ -11,7 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import search, text
 from ..extensions import db
+from ..locking import lock_for_update
 from ..models import Post, PostRevision, Thread, User, utcnow
+from ..moderation import services as moderation
+from ..permissions import Refused, can_reply, needs_review
 
 
 def existing_submission(token: str | None, author: User) -> Post | None:
@@ -74,10 +77,19 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
     at = at or utcnow()
 
     def write(token: str | None) -> Post:
+        # Decide on the thread as it is now, holding its lock: a reply racing a lock
+        # either lands first or is refused, never after it.
+        lock_for_update(thread)
+        decision = can_reply(author, thread)
+        if not decision:
+            raise Refused(decision)
         post = new_post(thread, author, body, at, token)
-        # Counted in SQL, so concurrent replies do not overwrite each other's count.
-        thread.reply_count = Thread.reply_count + 1
-        thread.last_activity_at = at
+        if needs_review(author, body, moderation.approved_post_count(author)):
+            moderation.hold(post)
+        else:
+            # Counted in SQL, so concurrent replies do not overwrite each other's count.
+            thread.reply_count = Thread.reply_count + 1
+            thread.last_activity_at = at
         return post
 
     return write_once(submission, author, write)

@@ -4,9 +4,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from .. import drafts
+from ..extensions import db
+from ..models import EvidenceLabel
+from ..moderation import services as moderation
+from ..moderation.forms import FlagForm, LabelForm, label_choices
 from ..permissions import (
+    Refused,
     can_delete_post,
     can_edit_post,
+    can_flag,
+    can_label,
     can_reply,
     can_view_history,
     can_view_post,
@@ -55,9 +62,13 @@ def reply(thread_id):
     require(can_reply(current_user, thread))
     form = ReplyForm()
     if form.validate_on_submit() and not form.preview.data:
-        post = services.add_reply(thread, current_user, form.body.data,
-                                  submission=form.submission.data)
-        flash("Your reply is posted.", "success")
+        try:
+            post = services.add_reply(thread, current_user, form.body.data,
+                                      submission=form.submission.data)
+        except Refused as refused:  # the thread was locked while they wrote
+            require(refused.decision)
+        flash("Your reply is waiting for a moderator to approve it." if post.is_held
+              else "Your reply is posted.", "success")
         return redirect(post_url(post))
     # The whole thread page again, with the reply form holding what was typed.
     last_page = max(1, -(-(thread.reply_count + 1) // current_app.config["POSTS_PER_PAGE"]))
@@ -113,3 +124,44 @@ def delete(post_id):
     if post.thread.deleted_at is not None:
         return redirect(url_for("threads.category", slug=post.thread.category.slug))
     return redirect(post_url(post))
+
+
+@bp.post("/p/<id:post_id>/flag")
+def flag(post_id):
+    post = _load_post(post_id)
+    require(can_flag(current_user, post))
+    form = FlagForm()
+    if not form.validate_on_submit():
+        return render_template("posts/flag.html", form=form, post=post), 400
+    if moderation.flag_post(post, current_user, form.reason.data, form.note.data or ""):
+        flash("Thank you. The moderators will look at it; you can follow it under "
+              "“Your reports”.", "success")
+    else:
+        flash("You have already reported this post; the moderators have it.", "info")
+    return redirect(post_url(post))
+
+
+@bp.get("/p/<id:post_id>/flag")
+def flag_form(post_id):
+    post = _load_post(post_id)
+    require(can_flag(current_user, post))
+    return render_template("posts/flag.html", form=FlagForm(formdata=None), post=post)
+
+
+@bp.post("/p/<id:post_id>/label")
+def label(post_id):
+    post = _load_post(post_id)
+    require(can_label(current_user, post))
+    return _set_label(post, post_url(post))
+
+
+def _set_label(target, back):
+    """Shared by thread and post labelling: apply the chosen label (or none)."""
+    form = label_choices(LabelForm())
+    if not form.validate_on_submit():
+        flash("Please choose a label from the list.", "error")
+        return redirect(back)
+    label = db.session.get(EvidenceLabel, form.label.data) if form.label.data else None
+    moderation.set_label(target, current_user, label, form.note.data or "")
+    flash(f"Labelled “{label.name}”." if label else "Label removed.", "success")
+    return redirect(back)

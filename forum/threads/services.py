@@ -17,6 +17,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import search, text
 from ..extensions import db
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
+from ..moderation import services as moderation
+from ..permissions import needs_review, public_posts, public_threads, visible_posts
 from ..posts.services import new_post, revise, write_once
 
 MAX_TAGS = 5
@@ -105,11 +107,12 @@ def references_as_text(thread: Thread) -> str:
 
 
 def _thread_list_options():
-    return (joinedload(Thread.author).joinedload(User.verification), joinedload(Thread.category))
+    return (joinedload(Thread.author).joinedload(User.verification), joinedload(Thread.category),
+            joinedload(Thread.label))
 
 
 def _visible_threads():
-    return select(Thread).where(Thread.deleted_at.is_(None))
+    return select(Thread).where(public_threads())
 
 
 # -- reading ---------------------------------------------------------------
@@ -147,7 +150,7 @@ def recent_comments(limit: int) -> list[Post]:
     return db.session.scalars(
         select(Post)
         .join(Post.thread)
-        .where(Post.is_opening.is_(False), Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+        .where(Post.is_opening.is_(False), public_posts(), public_threads())
         .options(joinedload(Post.author), joinedload(Post.thread))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)
@@ -162,7 +165,7 @@ def category_by_slug(slug: str) -> Category | None:
     return db.session.scalar(select(Category).where(Category.slug == slug))
 
 
-def category_threads(category: Category, page: int, per_page: int):
+def category_threads(category: Category, page: int, per_page: int, label_id: int | None = None):
     query = (
         _visible_threads()
         .where(Thread.category_id == category.id)
@@ -170,6 +173,8 @@ def category_threads(category: Category, page: int, per_page: int):
         # Pinned threads first, then the most recently active.
         .order_by(Thread.pinned_at.is_(None), Thread.last_activity_at.desc(), Thread.id.desc())
     )
+    if label_id:
+        query = query.where(Thread.label_id == label_id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
@@ -190,7 +195,7 @@ def feed_entries(tag: Tag | None = None, limit: int = 20) -> list[Post]:
     """Opening posts for a feed: the latest articles, or the latest threads with `tag`."""
     query = (
         select(Post).join(Post.thread)
-        .where(Post.is_opening.is_(True), Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+        .where(Post.is_opening.is_(True), public_posts(), public_threads())
         .options(joinedload(Post.thread), joinedload(Post.author))
         .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)
     )
@@ -213,17 +218,20 @@ def get_thread(thread_id: int) -> Thread | None:
             joinedload(Thread.author).joinedload(User.verification),
             joinedload(Thread.category),
             joinedload(Thread.locked_by),
+            joinedload(Thread.label),
+            joinedload(Thread.labelled_by),
             selectinload(Thread.tags),
             selectinload(Thread.references),
         )
     )
 
 
-def thread_posts(thread: Thread, page: int, per_page: int):
+def thread_posts(thread: Thread, viewer, page: int, per_page: int):
     query = (
         select(Post)
-        .where(Post.thread_id == thread.id)
-        .options(joinedload(Post.author).joinedload(User.verification))
+        .where(Post.thread_id == thread.id, visible_posts(viewer))
+        .options(joinedload(Post.author).joinedload(User.verification),
+                 joinedload(Post.label), joinedload(Post.labelled_by))
         .order_by(Post.created_at, Post.id)
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
@@ -233,7 +241,7 @@ def user_posts(user: User, page: int, per_page: int):
     query = (
         select(Post)
         .join(Post.thread)
-        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+        .where(Post.author_id == user.id, public_posts(), public_threads())
         .options(joinedload(Post.thread))
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
@@ -288,7 +296,10 @@ def _new_thread(
         **fields,
     )
     db.session.add(thread)
-    return new_post(thread, author, body, at, submission, is_opening=True)
+    opening = new_post(thread, author, body, at, submission, is_opening=True)
+    if needs_review(author, body, moderation.approved_post_count(author)):
+        moderation.hold(opening)
+    return opening
 
 
 def start_discussion(

@@ -13,8 +13,16 @@ from flask import (
 from flask_login import current_user
 
 from .. import drafts, search
+from ..moderation import services as moderation
 from ..paging import requested_page, require_page_exists
-from ..permissions import can_publish_article, can_start_discussion, can_view_thread, require
+from ..permissions import (
+    can_label,
+    can_moderate,
+    can_publish_article,
+    can_start_discussion,
+    can_view_thread,
+    require,
+)
 from ..posts import services as posts
 from ..posts.forms import ReplyForm
 from . import services
@@ -37,11 +45,14 @@ def index():
 @bp.get("/c/<slug>")
 def category(slug):
     category = services.category_by_slug(slug) or abort(404)
+    label_id = request.args.get("label", type=int)
+    label_id = label_id if label_id and 0 < label_id < 2**31 else None
     threads = services.category_threads(
-        category, requested_page(), current_app.config["THREADS_PER_PAGE"]
+        category, requested_page(), current_app.config["THREADS_PER_PAGE"], label_id
     )
     require_page_exists(threads)
-    return render_template("threads/category.html", category=category, threads=threads)
+    return render_template("threads/category.html", category=category, threads=threads,
+                           labels=moderation.active_labels(), label_id=label_id)
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -54,7 +65,8 @@ def new_discussion(slug):
             current_user, category, form.title.data, form.body.data,
             services.tags_for(form.title.data, form.tags.data), submission=form.submission.data,
         )
-        flash("Your discussion is posted.", "success")
+        flash("Your discussion is waiting for a moderator to approve it." if thread.hidden_at
+              else "Your discussion is posted.", "success")
         return redirect(thread_url(thread))
     drafts.prepare(form)
     return render_template("threads/new_discussion.html", form=form, category=category,
@@ -97,7 +109,7 @@ def thread(thread_id, slug=None):
 def render_thread(thread, reply_form, preview=None, page=None):
     """The thread page; the posts blueprint uses it to show a refused reply with its errors."""
     per_page = current_app.config["POSTS_PER_PAGE"]
-    page_posts = services.thread_posts(thread, page or requested_page(), per_page)
+    page_posts = services.thread_posts(thread, current_user, page or requested_page(), per_page)
     require_page_exists(page_posts)
     quoted = request.args.get("quote", type=int)
     if quoted and 0 < quoted < 2**31 and not reply_form.body.data:
@@ -106,7 +118,10 @@ def render_thread(thread, reply_form, preview=None, page=None):
             reply_form.body.data = posts.quote(post)
     drafts.prepare(reply_form)
     return render_template("threads/thread.html", thread=thread, posts=page_posts,
-                           reply_form=reply_form, preview=preview)
+                           reply_form=reply_form, preview=preview,
+                           labels=moderation.active_labels(),
+                           categories=services.categories() if can_moderate(current_user)
+                           else [])
 
 
 @bp.get("/search")
@@ -144,3 +159,13 @@ def tag(name):
         abort(404)
     require_page_exists(threads)
     return render_template("threads/tag.html", tag=tag, threads=threads)
+
+
+@bp.post("/t/<id:thread_id>/label")
+def label(thread_id):
+    from ..posts.views import _set_label
+
+    thread = services.get_thread(thread_id) or abort(404)
+    require(can_view_thread(current_user, thread))
+    require(can_label(current_user, thread))
+    return _set_label(thread, thread_url(thread))

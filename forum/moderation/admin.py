@@ -1,0 +1,138 @@
+"""Admin pages: categories, the evidence-label list, members and roles.
+Guarded once, by `before_request`: admins only."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from ..accounts.services import find_by_username
+from ..extensions import db
+from ..models import Category, EvidenceLabel, User
+from ..paging import requested_page, require_page_exists
+from ..permissions import can_administer, require
+from ..threads.services import categories
+from . import services
+from .forms import CategoryForm, EvidenceLabelForm, ReasonForm, RoleForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def require_admin():
+    require(can_administer(current_user))
+
+
+def _all_labels():
+    return db.session.scalars(select(EvidenceLabel).order_by(EvidenceLabel.position)).all()
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+def category_list():
+    form = CategoryForm()
+    if form.validate_on_submit():
+        if db.session.scalar(select(Category.id).where(Category.slug == form.slug.data)):
+            form.slug.errors = ["A category already uses that address."]
+        else:
+            services.save_category(current_user, None, form.slug.data, form.name.data,
+                                   form.description.data or "", form.position.data or 0)
+            flash(f"Category “{form.name.data}” created.", "success")
+            return redirect(url_for(".category_list"))
+    return render_template("admin/categories.html", categories=categories(), form=form)
+
+
+@bp.post("/categories/<id:category_id>")
+def category_edit(category_id):
+    category = db.session.get(Category, category_id) or abort(404)
+    form = CategoryForm(slug=category.slug)
+    form.slug.data = category.slug  # the address of a category never changes
+    if form.validate_on_submit():
+        services.save_category(current_user, category, category.slug, form.name.data,
+                               form.description.data or "", form.position.data or 0)
+        flash(f"Category “{category.name}” saved.", "success")
+    else:
+        flash("Please give the category a name.", "error")
+    return redirect(url_for(".category_list"))
+
+
+@bp.post("/categories/<id:category_id>/archive")
+def category_archive(category_id):
+    category = db.session.get(Category, category_id) or abort(404)
+    if ReasonForm().validate_on_submit():
+        services.archive_category(current_user, category, category.archived_at is None)
+        flash(f"“{category.name}” is {'archived' if category.archived_at else 'open again'}.",
+              "success")
+    return redirect(url_for(".category_list"))
+
+
+@bp.route("/labels", methods=["GET", "POST"])
+def label_list():
+    form = EvidenceLabelForm()
+    if form.validate_on_submit():
+        if db.session.scalar(select(EvidenceLabel.id).where(
+                EvidenceLabel.name == form.name.data.strip())):
+            form.name.errors = ["That label already exists."]
+        else:
+            services.save_label(current_user, None, form.name.data, form.description.data or "",
+                                form.tone.data, form.position.data or 0)
+            flash(f"Label “{form.name.data}” added.", "success")
+            return redirect(url_for(".label_list"))
+    return render_template("admin/labels.html", labels=_all_labels(), form=form)
+
+
+@bp.post("/labels/<id:label_id>")
+def label_edit(label_id):
+    label = db.session.get(EvidenceLabel, label_id) or abort(404)
+    form = EvidenceLabelForm()
+    if form.validate_on_submit():
+        services.save_label(current_user, label, form.name.data, form.description.data or "",
+                            form.tone.data, form.position.data or 0)
+        flash(f"Label “{label.name}” saved.", "success")
+    else:
+        flash("Please give the label a name.", "error")
+    return redirect(url_for(".label_list"))
+
+
+@bp.post("/labels/<id:label_id>/archive")
+def label_archive(label_id):
+    label = db.session.get(EvidenceLabel, label_id) or abort(404)
+    if ReasonForm().validate_on_submit():
+        services.archive_label(current_user, label, label.archived_at is None)
+        flash(f"“{label.name}” is {'archived' if label.archived_at else 'in use again'}.",
+              "success")
+    return redirect(url_for(".label_list"))
+
+
+@bp.get("/users")
+def user_list():
+    query_text = request.args.get("q", "").strip()[:100]
+    query = select(User).where(User.deleted_at.is_(None)).order_by(func.lower(User.username))
+    if query_text:
+        pattern = f"%{query_text.lower()}%"
+        query = query.where(or_(func.lower(User.username).like(pattern),
+                                func.lower(User.email).like(pattern)))
+    users = db.paginate(query, page=requested_page(), per_page=50, error_out=False)
+    require_page_exists(users)
+    return render_template("admin/users.html", users=users, q=query_text)
+
+
+@bp.get("/users/<username>")
+def user_detail(username):
+    user = find_by_username(username) or abort(404)
+    events = services.events(requested_page(), 50, subject=user)
+    return render_template("admin/user.html", user=user, events=events,
+                           role_form=RoleForm(formdata=None, role=_role_choice(user)))
+
+
+def _role_choice(user):
+    return user.role if user.role in ("moderator", "admin") else "member"
+
+
+@bp.post("/users/<username>/role")
+def user_role(username):
+    user = find_by_username(username) or abort(404)
+    form = RoleForm()
+    if user.id == current_user.id:
+        flash("You cannot change your own role; ask another admin.", "error")
+    elif form.validate_on_submit() and services.set_role(user, current_user, form.role.data):
+        flash(f"{user.username} is now {user.role}.", "success")
+    return redirect(url_for(".user_detail", username=user.username))

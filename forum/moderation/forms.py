@@ -1,0 +1,117 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ..models import FlagReason
+
+REASON_LABELS = {
+    FlagReason.SPAM: "Spam or advertising",
+    FlagReason.HARASSMENT: "Harassment or abuse",
+    FlagReason.MISINFORMATION: "Misinformation or an unproven treatment",
+    FlagReason.PERSONAL_INFO: "Someone's personal information",
+    FlagReason.AT_RISK: "Someone may be at risk",
+    FlagReason.OTHER: "Something else (please say what)",
+}
+
+
+def _reason(required: bool, label: str = "Reason"):
+    validators = [DataRequired(message="Please give a reason.")] if required else [Optional()]
+    return TextAreaField(label, validators=[*validators, Length(max=2000)])
+
+
+class ReasonForm(FlaskForm):
+    """Unlock, unpin, restore, reinstate: an optional reason for the log."""
+
+    reason = _reason(required=False, label="Reason (optional)")
+
+
+class LockForm(FlaskForm):
+    reason = _reason(required=True, label="Why is it locked? (shown on the thread)")
+
+
+class HideForm(FlaskForm):
+    reason = _reason(required=True, label="Why is it hidden? (the author is told)")
+
+
+class MoveForm(FlaskForm):
+    category = SelectField("Move to", coerce=int)
+    reason = _reason(required=False, label="Reason (optional)")
+
+
+class LabelForm(FlaskForm):
+    label = SelectField("Evidence label", coerce=int,
+                        description="Choose “No label” to remove one.")
+    note = TextAreaField("Note shown with the label (optional)",
+                         validators=[Optional(), Length(max=1000)])
+
+
+class FlagForm(FlaskForm):
+    reason = RadioField(
+        "What is wrong?",
+        choices=[SelectChoice(value.value, text) for value, text in REASON_LABELS.items()],
+        validators=[DataRequired(message="Please choose what is wrong.")],
+    )
+    note = TextAreaField("Anything the moderators should know (optional)",
+                         validators=[Optional(), Length(max=2000)])
+
+    def validate_note(self, field):
+        if self.reason.data == FlagReason.OTHER and not (field.data or "").strip():
+            raise ValueError("Please say what is wrong.")
+
+
+class ResolveForm(FlaskForm):
+    action = RadioField(
+        "Decision",
+        choices=[SelectChoice("dismiss", "Dismiss: leave it as it is"),
+                 SelectChoice("label", "Label the post"),
+                 SelectChoice("hide", "Hide the post"),
+                 SelectChoice("lock", "Lock the thread")],
+        validators=[DataRequired(message="Please choose what to do.")],
+    )
+    label = SelectField("Label (when labelling)", coerce=int)
+    note = TextAreaField("Note (shown with a label or to the author)",
+                         validators=[Optional(), Length(max=2000)])
+
+
+class SuspendForm(FlaskForm):
+    until = DateField("Suspended until", validators=[DataRequired(
+        message="Please give the date the suspension ends (YYYY-MM-DD).")])
+    reason = _reason(required=True, label="Why? (the member is told)")
+
+
+class CategoryForm(FlaskForm):
+    slug = StringField("Address (letters, digits and '-')", validators=[
+        DataRequired(), Length(max=60),
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message="Use lower-case letters, digits and '-'."),
+    ])
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=1000)])
+    position = IntegerField("Position in the list", default=0,
+                            validators=[Optional(), NumberRange(min=0, max=1000)])
+
+
+class EvidenceLabelForm(FlaskForm):
+    name = StringField("Label", validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField("What it means", validators=[Optional(), Length(max=1000)])
+    tone = SelectField("Shown as", choices=[SelectChoice("info", "Information"),
+                                            SelectChoice("good", "Reassuring"),
+                                            SelectChoice("caution", "Caution")])
+    position = IntegerField("Position in the list", default=0,
+                            validators=[Optional(), NumberRange(min=0, max=1000)])
+
+
+class RoleForm(FlaskForm):
+    role = RadioField("Role", choices=[SelectChoice("member", "Member (or expert, if verified)"),
+                                       SelectChoice("moderator", "Moderator"),
+                                       SelectChoice("admin", "Admin")],
+                      validators=[DataRequired()])
+
+
+def label_choices(form, none_label: str = "No label"):
+    """Fill a form's label list with the labels in use (0 means none)."""
+    from .services import active_labels
+
+    form.label.choices = [(0, none_label)] + [(label.id, label.name)
+                                              for label in active_labels()]
+    return form
