@@ -8,12 +8,15 @@ its BEGIN IMMEDIATE (see `_tune_sqlite` in forum/__init__.py), so there a
 re-read is enough.
 """
 
+from sqlalchemy import select
+
 from .extensions import db
 
 
 def lock_for_update(obj):
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.refresh(obj)
-    else:
-        db.session.refresh(obj, with_for_update=True)
+    if db.session.get_bind().dialect.name != "sqlite":
+        # Lock the bare row: FOR UPDATE cannot cover the outer joins of eager loads.
+        model = type(obj)
+        db.session.execute(select(model.id).where(model.id == obj.id).with_for_update())
+    db.session.refresh(obj)
     return obj

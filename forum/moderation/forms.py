@@ -40,7 +40,7 @@ class MoveForm(FlaskForm):
 
 
 class LabelForm(FlaskForm):
-    label = SelectField("Evidence label", coerce=int,
+    label = SelectField("Evidence label", coerce=int, default=0, validate_choice=False,
                         description="Choose “No label” to remove one.")
     note = TextAreaField("Note shown with the label (optional)",
                          validators=[Optional(), Length(max=1000)])
@@ -55,9 +55,12 @@ class FlagForm(FlaskForm):
     note = TextAreaField("Anything the moderators should know (optional)",
                          validators=[Optional(), Length(max=2000)])
 
-    def validate_note(self, field):
-        if self.reason.data == FlagReason.OTHER and not (field.data or "").strip():
-            raise ValueError("Please say what is wrong.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.reason.data == FlagReason.OTHER and not (self.note.data or "").strip():
+            self.note.errors = [*self.note.errors, "Please say what is wrong."]
+            return False
+        return valid
 
 
 class ResolveForm(FlaskForm):
@@ -69,7 +72,8 @@ class ResolveForm(FlaskForm):
                  SelectChoice("lock", "Lock the thread")],
         validators=[DataRequired(message="Please choose what to do.")],
     )
-    label = SelectField("Label (when labelling)", coerce=int)
+    # Checked against the labels in use by the service; absent when not labelling.
+    label = SelectField("Label (when labelling)", coerce=int, default=0, validate_choice=False)
     note = TextAreaField("Note (shown with a label or to the author)",
                          validators=[Optional(), Length(max=2000)])
 

@@ -72,6 +72,8 @@ def resolve(key):
     if not form.validate_on_submit():
         return _refused_form(form, url_for(".queue"))
     label = db.session.get(EvidenceLabel, form.label.data) if form.label.data else None
+    if label is not None and label.archived_at is not None:
+        label = None
     try:
         count = services.resolve_reports(current_user, post, subject, form.action.data,
                                          form.note.data or "", label)

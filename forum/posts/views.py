@@ -162,6 +162,9 @@ def _set_label(target, back):
         flash("Please choose a label from the list.", "error")
         return redirect(back)
     label = db.session.get(EvidenceLabel, form.label.data) if form.label.data else None
+    if form.label.data and (label is None or label.archived_at is not None):
+        flash("Please choose a label from the list.", "error")
+        return redirect(back)
     moderation.set_label(target, current_user, label, form.note.data or "")
     flash(f"Labelled “{label.name}”." if label else "Label removed.", "success")
     return redirect(back)
