@@ -74,7 +74,6 @@ def new_post(thread: Thread, author: User, body: str, at: datetime, submission: 
 def add_reply(thread: Thread, author: User, body: str, at: datetime | None = None,
               submission: str | None = None) -> Post:
     """Store a reply; a resend of the same form returns the first send's reply."""
-    at = at or utcnow()
 
     def write(token: str | None) -> Post:
         # Decide on the thread as it is now, holding its lock: a reply racing a lock
@@ -83,13 +82,14 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
         decision = can_reply(author, thread)
         if not decision:
             raise Refused(decision)
-        post = new_post(thread, author, body, at, token)
+        written_at = at or utcnow()  # under the lock, so times order like the writes
+        post = new_post(thread, author, body, written_at, token)
         if needs_review(author, body, moderation.approved_post_count(author)):
             moderation.hold(post)
         else:
             # Counted in SQL, so concurrent replies do not overwrite each other's count.
             thread.reply_count = Thread.reply_count + 1
-            thread.last_activity_at = at
+            thread.last_activity_at = written_at
         return post
 
     return write_once(submission, author, write)

@@ -1,0 +1,146 @@
+"""Races through the real HTTP server: gunicorn with several workers on the test database."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Post, Thread
+from tests.conftest import PASSWORD
+from tests.factories import make_category, make_discussion, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, database_url):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
+           "RATELIMIT_ENABLED": "false", "FORUM_ENV": "development"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "4", "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "forum:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class HttpClient:
+    """A browser-like client for the live server: cookies, CSRF tokens, no redirects."""
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect())
+
+    def request(self, path, data=None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, body, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def token(self, path):
+        status, html = self.request(path)
+        assert status == 200, (path, status)
+        return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
+
+    def login(self, username):
+        token = self.token("/login")
+        status, _ = self.request("/login", {"csrf_token": token, "username": username,
+                                            "password": PASSWORD})
+        assert status == 302
+
+
+def test_a_reply_racing_a_lock_lands_before_it_or_is_refused(server, moderator):
+    category = make_category()
+    writers = [make_user(f"writer{n}") for n in range(6)]
+    rounds = 3
+    threads = [make_discussion(writers[0], category, title=f"Racing thread number {n}")
+               for n in range(rounds)]
+    thread_ids = [thread.id for thread in threads]
+    db.session.commit()  # nothing of this test's own stays open while the server writes
+
+    mod = HttpClient(server)
+    mod.login(moderator.username)
+    clients = []
+    for writer in writers:
+        client = HttpClient(server)
+        client.login(writer.username)
+        clients.append(client)
+
+    statuses = []
+    for thread_id in thread_ids:
+        tokens = [c.token(f"/t/{thread_id}") for c in clients]
+        mod_token = mod.token(f"/t/{thread_id}")
+        start = threading.Barrier(len(clients) + 1)
+
+        def reply(n, thread_id=thread_id, tokens=tokens, start=start):
+            start.wait()
+            for k in range(3):
+                statuses.append(clients[n].request(f"/t/{thread_id}/reply", {
+                    "csrf_token": tokens[n], "body": f"reply {k} from writer {n}"})[0])
+
+        def lock(thread_id=thread_id, mod_token=mod_token, start=start):
+            start.wait()
+            time.sleep(0.01)
+            statuses.append(mod.request(f"/t/{thread_id}/lock", {
+                "csrf_token": mod_token, "reason": "Closed while people were typing"})[0])
+
+        workers = [threading.Thread(target=reply, args=(n,)) for n in range(len(clients))]
+        workers.append(threading.Thread(target=lock))
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    assert set(statuses) <= {302, 403}, statuses  # accepted or refused, never an error
+    db.session.commit()
+    stored = 0
+    for thread_id in thread_ids:
+        thread = db.session.get(Thread, thread_id)
+        assert thread.locked_at is not None
+        replies = db.session.scalars(select(Post).where(
+            Post.thread_id == thread_id, Post.is_opening.is_(False))).all()
+        assert all(post.created_at < thread.locked_at for post in replies), thread_id
+        assert thread.reply_count == len(replies)
+        stored += len(replies)
+    accepted = statuses.count(302) - rounds  # the moderator's locks redirect too
+    assert stored == accepted
+    assert statuses.count(403) > 0 or stored == len(clients) * 3 * rounds
