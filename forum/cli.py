@@ -1,6 +1,7 @@
 """Operator commands: `flask --app forum users|seed|text ...`."""
 
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(text_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(backup_group)
 
 
 @click.group(help="Manage accounts.")
@@ -120,3 +122,35 @@ def search_reindex():
     with click.progressbar(length=total, label="Indexing posts") as bar:
         indexed = search.reindex(progress=bar.update)
     click.echo(f"{indexed} posts indexed.")
+
+
+@click.group("backup", help="Copies of the database.")
+def backup_group():
+    pass
+
+
+@backup_group.command("create", help="Write a consistent copy of the live database to PATH.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(path):
+    from . import backup
+
+    try:
+        backup.create(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {path}.")
+
+
+@backup_group.command("restore", help="Replace the database's contents with the backup at PATH.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(path, yes):
+    from . import backup
+
+    if not yes:
+        click.confirm(f"Replace everything in the database with {path}?", abort=True)
+    try:
+        backup.restore(path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored from {path}.")
