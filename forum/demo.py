@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from textwrap import dedent
 
+from sqlalchemy import select
+
 from .accounts.services import create_user, find_by_username
 from .extensions import db
 from .models import Category, Role, User, utcnow
@@ -37,6 +39,7 @@ DEMO_ACCOUNTS = [
     ("lighthouse_jo", Role.MEMBER, "demo-steady-beam"),
     ("fern_and_fog", Role.MEMBER, "demo-misty-hills"),
 ]
+# new_here (demo-fresh-start) is made last, as a newcomer whose first post waits for review.
 DEMO_ADMIN = DEMO_ACCOUNTS[0][0]
 MODERATOR = "mod_ruth"
 
@@ -600,7 +603,40 @@ def load_demo() -> bool:
     threads = sorted((ARTICLE, *DISCUSSIONS), key=lambda spec: spec["at"], reverse=True)
     for spec in threads:
         _create_thread(spec, users, categories, now)
+    _moderation_work(users)
     return True
+
+
+# Something for the moderators to do: an unproven claim to label, two reports and
+# a newcomer's first post waiting for approval.
+NEWCOMER = ("new_here", "demo-fresh-start", "Just diagnosed, found you via my MS nurse")
+
+
+def _moderation_work(users: dict[str, User]) -> None:
+    from .models import EvidenceLabel, Post, Thread
+    from .moderation import services as moderation
+
+    clinic = db.session.scalar(select(Thread).where(Thread.title.startswith("Overseas clinic")))
+    opening = db.session.scalar(
+        select(Post).where(Post.thread_id == clinic.id, Post.is_opening.is_(True)))
+    unproven = db.session.scalar(select(EvidenceLabel).where(EvidenceLabel.name.startswith(
+        "Unproven")))
+    if unproven is not None:  # the label list comes with the migrations
+        moderation.set_label(opening, users["prof_k"], unproven,
+                             "No randomised trial has tested this in MS; see the article on "
+                             "gut bacteria for what the research does show.")
+    fatigue = db.session.scalar(select(Thread).where(Thread.title.startswith("Fatigue")))
+    last = db.session.scalar(select(Post).where(Post.thread_id == fatigue.id)
+                             .order_by(Post.id.desc()).limit(1))
+    moderation.flag_post(last, users["dan_the_van"], "at-risk",
+                         "They sound very low at the end; could someone check in?")
+    moderation.flag_post(opening, users["wren_walks"], "misinformation",
+                         "Advertising an unproven paid treatment.")
+
+    username, password, body = NEWCOMER
+    newcomer = create_user(username, f"{username.replace('_', '.')}@example.org", password,
+                           confirmed=True, display_name="New here")
+    add_reply(fatigue, newcomer, body + ". Reading all this helps already, thank you.")
 
 
 def _create_categories() -> dict[str, Category]:

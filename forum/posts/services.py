@@ -14,7 +14,7 @@ from ..extensions import db
 from ..locking import lock_for_update
 from ..models import Post, PostRevision, Thread, User, utcnow
 from ..moderation import services as moderation
-from ..permissions import Refused, can_reply, needs_review
+from ..permissions import Refused, can_reply, needs_review, visible_posts
 
 
 def existing_submission(token: str | None, author: User) -> Post | None:
@@ -147,11 +147,14 @@ def soft_delete(post: Post, by: User) -> None:
         db.session.flush()
 
 
-def latest_post(thread: Thread) -> Post:
+def latest_post(thread: Thread, viewer) -> Post:
+    """The newest post `viewer` can see (the opening post when there is no other)."""
     return db.session.scalar(
-        select(Post).where(Post.thread_id == thread.id, Post.deleted_at.is_(None))
+        select(Post).where(Post.thread_id == thread.id, Post.deleted_at.is_(None),
+                           visible_posts(viewer))
         .order_by(Post.created_at.desc(), Post.id.desc()).limit(1)
-    ) or db.session.scalar(select(Post).where(Post.thread_id == thread.id).limit(1))
+    ) or db.session.scalar(select(Post).where(Post.thread_id == thread.id,
+                                              Post.is_opening.is_(True)))
 
 
 def _last_activity(thread: Thread) -> datetime:
@@ -174,11 +177,12 @@ def get_post(post_id: int) -> Post | None:
     return db.session.get(Post, post_id)
 
 
-def page_of(post: Post, per_page: int) -> int:
-    """Which page of its thread a post is on."""
+def page_of(post: Post, viewer, per_page: int) -> int:
+    """Which page of its thread a post is on, for someone who sees what `viewer` sees."""
     before = db.session.scalar(
         select(func.count(Post.id)).where(
             Post.thread_id == post.thread_id,
+            visible_posts(viewer),
             (Post.created_at < post.created_at)
             | ((Post.created_at == post.created_at) & (Post.id < post.id)),
         )

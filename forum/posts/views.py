@@ -37,7 +37,7 @@ def _load_post(post_id):
 
 
 def post_url(post):
-    page = services.page_of(post, current_app.config["POSTS_PER_PAGE"])
+    page = services.page_of(post, current_user, current_app.config["POSTS_PER_PAGE"])
     return url_for("threads.thread", thread_id=post.thread.id, slug=post.thread.slug,
                    page=page if page > 1 else None, _anchor=f"p{post.id}")
 
@@ -52,7 +52,7 @@ def latest(thread_id):
     """The newest visible post of a thread (a thread titled "Latest" lands there too)."""
     thread = threads.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
-    return redirect(post_url(services.latest_post(thread)))
+    return redirect(post_url(services.latest_post(thread, current_user)))
 
 
 @bp.post("/t/<id:thread_id>/reply")
