@@ -91,16 +91,9 @@ def edit(post_id):
     require(can_edit_post(current_user, post))
     form = _edit_form(post)
     if form.validate_on_submit() and not form.preview.data:
-        if post.is_opening:
-            fields = {}
-            if post.thread.is_article:
-                fields = dict(summary=form.summary.data, disclosure=form.disclosure.data,
-                              references=threads.parse_references(form.references.data))
-            threads.edit_thread(post.thread, current_user, form.title.data,
-                                threads.tags_for(form.title.data, form.tags.data),
-                                form.body.data, **fields)
-        else:
-            services.edit_post(post, current_user, form.body.data)
+        fields = {name: field.data for name, field in form._fields.items()
+                  if name not in ("csrf_token", "submit", "preview")}
+        threads.save_edit(post, current_user, **fields)
         flash("Your changes are saved.", "success")
         return redirect(post_url(post))
     return render_template("posts/edit.html", form=form, post=post,

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
 from ..moderation import services as moderation
 from ..permissions import needs_review, public_posts, public_threads, visible_posts
-from ..posts.services import new_post, revise, write_once
+from ..posts.services import edit_post, new_post, revise, write_once
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -339,6 +339,17 @@ def publish_article(
             for i, ref in enumerate(references)
         ],
     )).thread
+
+
+def save_edit(post: Post, editor: User, body: str, title: str = "", tags: str = "",
+              summary: str | None = None, disclosure: str | None = None,
+              references: str = "") -> None:
+    """An edit from the edit form: a reply's body, or an opening post with its thread."""
+    if not post.is_opening:
+        edit_post(post, editor, body)
+        return
+    edit_thread(post.thread, editor, title, tags_for(title, tags), body, summary, disclosure,
+                parse_references(references) if post.thread.is_article else None)
 
 
 def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body: str,
