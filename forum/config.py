@@ -75,6 +75,9 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_LOGIN_ACCOUNT": "20 per hour",
         "RATELIMIT_REGISTER": "10 per hour",
         "RATELIMIT_RESET": "5 per hour",
+        # Writing, per member: replies, new threads and articles, reports.
+        "RATELIMIT_POST": os.environ.get("RATELIMIT_POST", "10 per minute;200 per day"),
+        "RATELIMIT_FLAG": os.environ.get("RATELIMIT_FLAG", "10 per minute;50 per day"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # Where links in mail sent from the command line point.

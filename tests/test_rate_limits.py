@@ -72,3 +72,19 @@ def test_guessing_from_many_places_cannot_lock_the_owner_out(limited, member):
     for _ in range(8):  # successful sign-ins do not count against the account
         assert successes.submit("/login", {"username": "maria", "password": PASSWORD}
                                 ).status_code == 302
+
+
+def test_a_flood_of_replies_gets_429_and_nothing_half_written(limited, member, other_member):
+    from forum.models import Post, Thread
+    from tests.factories import make_category, make_discussion
+
+    limited.config["RATELIMIT_POST"] = "3 per minute"
+    thread = make_discussion(other_member, make_category())
+    browser = Browser(limited.test_client())
+    browser.login(member.username)
+    statuses = [browser.submit(f"/t/{thread.id}", {"body": f"flood {n}"},
+                               action=f"/t/{thread.id}/reply").status_code for n in range(5)]
+    assert statuses == [302, 302, 302, 429, 429]
+    assert db.session.scalar(select(func.count(Post.id)).where(
+        Post.author_id == member.id)) == 3
+    assert db.session.get(Thread, thread.id).reply_count == 3

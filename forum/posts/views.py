@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from .. import drafts
 from ..extensions import db
+from ..limits import per_member
 from ..models import EvidenceLabel
 from ..moderation import services as moderation
 from ..moderation.forms import FlagForm, LabelForm, label_choices
@@ -56,6 +57,7 @@ def latest(thread_id):
 
 
 @bp.post("/t/<id:thread_id>/reply")
+@per_member("POST")
 def reply(thread_id):
     thread = threads.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
@@ -120,6 +122,7 @@ def delete(post_id):
 
 
 @bp.post("/p/<id:post_id>/flag")
+@per_member("FLAG")
 def flag(post_id):
     post = _load_post(post_id)
     require(can_flag(current_user, post))
