@@ -2,8 +2,11 @@
 
 import pytest
 from flask_login import AnonymousUserMixin
+from sqlalchemy import select
 
 from forum import permissions as p
+from forum.extensions import db
+from forum.models import Post
 from forum.moderation.services import lock_thread
 from tests.factories import make_category, make_discussion, make_user
 
@@ -108,3 +111,49 @@ def test_unconfirmed_accounts_may_write_unless_the_forum_requires_confirmation(a
         assert p.can_reply(world[0]["member"], open_thread)  # confirmed accounts still may
     finally:
         app.config["REQUIRE_CONFIRMED_EMAIL_TO_POST"] = False
+
+
+def test_moderation_rules_by_role_and_state(app, world):
+    from datetime import timedelta
+
+    from forum.models import utcnow
+
+    users, open_thread, _ = world
+    reply = db.session.scalar(select(Post).where(Post.thread_id == open_thread.id,
+                                                 Post.is_opening.is_(False)))
+    #                                  anonymous  member  author  expert  moderator  admin
+    expect(world, ["login", 403, 403, "ok", "ok", "ok"], p.can_label, reply)
+    expect(world, ["login", 403, 403, 403, 403, "ok"], p.can_ban, users["member"])
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_suspend, users["member"])
+    expect(world, ["login", 403, 403, 403, 403, "ok"], p.can_suspend, users["moderator"])
+    expect(world, ["login", "ok", "ok", 403, "ok", "ok"], p.can_report_user, users["expert"])
+
+    reply.hidden_at = utcnow()  # a hidden reply by "member"
+    expect(world, [404, "ok", 404, 404, "ok", "ok"], p.can_view_post, reply)
+    reply.hidden_at, reply.held_at = None, utcnow()
+    expect(world, [404, "ok", 404, 404, "ok", "ok"], p.can_view_post, reply)
+    reply.held_at = None
+
+    author = users["author"]
+    author.suspended_until = utcnow() + timedelta(days=2)
+    decision = p.can_reply(author, open_thread)
+    assert decision.status == 403 and "suspended until" in decision.reason
+    author.suspended_until = None
+    open_thread.category.archived_at = utcnow()
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_reply, open_thread)
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_start_discussion,
+           open_thread.category)
+    open_thread.category.archived_at = None
+    db.session.rollback()
+
+
+def test_new_members_posts_are_held_until_established(app, world):
+    from forum.accounts.services import create_user
+
+    newcomer = create_user("newcomer", "newcomer@example.org", "a calm long password")
+    assert p.needs_review(newcomer, "hello", approved_posts=0)
+    assert p.needs_review(newcomer, "hello", approved_posts=1)
+    assert not p.needs_review(newcomer, "hello", approved_posts=2)
+    assert p.needs_review(newcomer, "see https://example.org", approved_posts=5)  # young + link
+    for role in ("member", "expert", "moderator"):
+        assert not p.needs_review(world[0][role], "https://x.example", approved_posts=0)

@@ -62,6 +62,9 @@ def lock_thread(thread: Thread, moderator: User, reason: str, at: datetime | Non
     thread.locked_by = moderator
     thread.lock_reason = reason.strip()
     _record(moderator, "lock", thread.locked_at, thread.lock_reason, thread=thread)
+    if thread.author_id != moderator.id:
+        _tell(thread.author, f"locked your thread “{thread.title}”", thread.lock_reason,
+              f"/t/{thread.id}")
     _commit()
     return True
 
@@ -224,6 +227,10 @@ def set_label(target: Thread | Post, user: User, label: EvidenceLabel | None, no
     action = f"label: {label.name}" if label else "unlabel"
     _record(user, action, reason=note, thread=thread, post=post,
             subject=target.author)
+    if label is not None and target.author_id != user.id:
+        link = f"/p/{post.id}" if post else f"/t/{thread.id}"
+        _tell(target.author, f"labelled your {'post' if post else 'thread'} “{label.name}”",
+              note, link)
     _commit()
 
 
