@@ -5,9 +5,9 @@ from flask import abort, request
 MAX_PAGE = 1_000_000
 
 
-def requested_page() -> int:
+def requested_page(name: str = "page") -> int:
     """The page asked for; a missing, malformed or non-positive value means page 1."""
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get(name, 1, type=int)
     if not page or page < 1:
         return 1
     # Far past any real page: answered with the "no such page" 404, not an overflow.

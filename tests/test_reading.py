@@ -270,3 +270,14 @@ def test_a_wrong_slug_redirect_carries_only_known_parameters(client, member, cat
     response = client.get(f"/t/{thread.id}/wrong?thread_id=99&_external=1&page=1")
     assert response.status_code == 301
     assert response.headers["Location"] == f"/t/{thread.id}/{thread.slug}?page=1"
+
+
+def test_profile_paginates_threads_and_posts_separately(app, client, member, category):
+    for n in range(7):
+        make_discussion(member, category, title=f"Profile thread number {n}", minutes_ago=n + 1)
+    first = text_of(client.get("/u/maria"))
+    assert "Profile thread number 0" in first and "Profile thread number 6" not in first
+    assert 'href="/u/maria?threads_page=2"' in first
+    second = text_of(client.get("/u/maria?threads_page=2"))
+    assert "Profile thread number 6" in second
+    assert client.get("/u/maria?threads_page=9").status_code == 404

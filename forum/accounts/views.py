@@ -186,10 +186,13 @@ def reset(token):
 @bp.get("/u/<username>")
 def profile(username):
     user = services.find_by_username(username) or abort(404)
-    posts = threads.user_posts(user, requested_page(), current_app.config["POSTS_PER_PAGE"])
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    posts = threads.user_posts(user, requested_page(), per_page)
+    started = threads.user_threads(user, requested_page("threads_page"), per_page)
     require_page_exists(posts)
+    require_page_exists(started)
     return render_template(
-        "accounts/profile.html", user=user, threads=threads.user_threads(user), posts=posts,
+        "accounts/profile.html", user=user, threads=started, posts=posts,
         revoke_form=RevokeForm(),
     )
 

@@ -248,13 +248,14 @@ def user_posts(user: User, page: int, per_page: int):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def user_threads(user: User, limit: int = 10) -> list[Thread]:
-    return db.session.scalars(
+def user_threads(user: User, page: int, per_page: int):
+    query = (
         _visible_threads()
         .where(Thread.author_id == user.id)
+        .options(*_thread_list_options())
         .order_by(Thread.created_at.desc(), Thread.id.desc())
-        .limit(limit)
-    ).all()
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def user_post_count(user: User) -> int:

@@ -1,0 +1,413 @@
+"""Accessibility in a real browser: Chromium driven by Playwright against gunicorn on the
+test database, with axe-core for WCAG 2.2 AA.
+
+Every page type is checked signed out and as each role that can reach it, in the normal
+look and with the reading settings at "largest" text and high contrast: axe finds no
+violations, nothing scrolls sideways at 320px, primary buttons are at least 44x44px, the
+first Tab lands on "Skip to content" with a visible focus ring, and there is no inline
+script or style for the CSP to refuse. Journeys (joining, signing in, starting a
+discussion, replying, reporting, locking a thread) are done with the keyboard alone.
+
+Screenshots of each page type go to tests/artifacts/screenshots/. Without Chromium or
+Playwright these tests skip, except under CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from forum.demo import DEMO_ACCOUNTS, load_demo
+from forum.extensions import db
+from forum.models import EvidenceLabel, Post, Thread, User
+from tests.browser import (
+    NARROW,
+    REFLOW,
+    WIDE,
+    Problems,
+    Visitor,
+    axe_source,
+    describe_violations,
+    focus_without_ring,
+    inline_code,
+    live_server,
+    require_browser,
+)
+
+PASSWORDS = {username: password for username, _, password in DEMO_ACCOUNTS}
+ACCOUNTS = {"member": "wren_walks", "expert": "prof_k", "moderator": "mod_ruth",
+            "admin": "forum_admin"}
+ROLES = ("anonymous", *ACCOUNTS)
+SIGNED_IN = tuple(ACCOUNTS)
+STAFF = ("moderator", "admin")
+ADMIN = ("admin",)
+
+# The labels the migrations add (tests build the schema with create_all, without them).
+LABELS = [
+    ("Approved treatment", "Licensed for MS after trials; ask your MS team if it suits you.",
+     "good"),
+    ("In clinical trials", "Being tested in trials; not yet shown to work or to be safe.", "info"),
+    ("Unproven — no trial evidence", "No trial evidence that it helps MS.", "caution"),
+    ("Personal experience, not medical advice", "One person's experience.", "info"),
+    ("Misleading", "Moderators or experts found this misleading; see the note.", "caution"),
+]
+
+
+# -- fixtures: one browser and one server for the module ---------------------------------
+
+@pytest.fixture(scope="module")
+def chromium():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(chromium, app, database_url, tmp_path_factory):
+    with live_server(database_url, tmp_path_factory.mktemp("gunicorn") / "log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def axe_js(chromium):
+    return axe_source()
+
+
+@pytest.fixture
+def visitors(chromium, site, axe_js):
+    """Opens browser contexts (each its own cookies); all are closed after the test."""
+    opened = []
+
+    def open_visitor(role="anonymous"):
+        visitor = Visitor(chromium, site, axe_js)
+        opened.append(visitor)
+        if role != "anonymous":
+            visitor.sign_in(ACCOUNTS[role], PASSWORDS[ACCOUNTS[role]])
+        return visitor
+
+    yield open_visitor
+    for visitor in opened:
+        visitor.close()
+
+
+# -- the demo community, loaded afresh for each test (the tables are emptied after each) --
+
+@dataclass
+class Demo:
+    fatigue: int  # a long discussion, with a reply held for review
+    article: int  # the expert article, with references
+    locked: int  # locked, with an evidence label on its opening post
+    partner: int  # a short discussion, for the keyboard journeys
+    own_post: dict[str, int]  # a post each role may edit
+    others_post: int  # a reply by someone outside ACCOUNTS, to report
+
+    def paths(self, role: str) -> dict:
+        return {**vars(self), "own_post": self.own_post.get(role, 0)}
+
+
+def seed() -> Demo:
+    db.session.add_all(EvidenceLabel(name=name, description=description, tone=tone, position=n)
+                       for n, (name, description, tone) in enumerate(LABELS))
+    db.session.commit()
+    assert load_demo()
+    db.session.commit()
+
+    def thread(title_start):
+        return db.session.scalar(select(Thread).where(Thread.title.startswith(title_start)))
+
+    def first_post(*conditions):
+        return db.session.scalar(select(Post).join(User, Post.author_id == User.id)
+                                 .where(*conditions).order_by(Post.id).limit(1))
+
+    fatigue, partner = thread("Fatigue on bad days"), thread("My partner was just diagnosed")
+    demo = Demo(
+        fatigue=fatigue.id,
+        article=thread("Gut bacteria and MS").id,
+        locked=thread("Overseas clinic").id,
+        partner=partner.id,
+        own_post={
+            "member": first_post(User.username == ACCOUNTS["member"]).id,
+            "expert": first_post(User.username == ACCOUNTS["expert"], Post.is_opening).id,
+            "moderator": first_post(User.username == ACCOUNTS["moderator"]).id,
+            # Moderators and admins may edit anyone's post.
+            "admin": first_post(Post.thread_id == fatigue.id, Post.is_opening).id,
+        },
+        others_post=first_post(Post.thread_id == partner.id, Post.is_opening.is_(False),
+                               User.username.not_in([*ACCOUNTS.values(), "new_here"])).id,
+    )
+    db.session.commit()  # the server sees everything; this test holds nothing open
+    return demo
+
+
+# -- the page types ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PageType:
+    name: str
+    path: str  # formatted with Demo.paths(role)
+    roles: tuple[str, ...]
+    status: int = 200
+
+    @property
+    def pictured_as(self) -> str:
+        """The role whose view of the page is kept as screenshots."""
+        return self.roles[0]
+
+
+PAGES = [
+    PageType("home", "/", ROLES),
+    PageType("category", "/c/living-with-ms", ROLES),
+    # Signed in, a thread page has the reply form.
+    PageType("thread", "/t/{fatigue}", ROLES),
+    PageType("reply", "/t/{partner}?quote={others_post}", ("member",)),
+    PageType("locked-thread", "/t/{locked}", ROLES),
+    PageType("article", "/t/{article}", ROLES),
+    PageType("new-discussion", "/c/living-with-ms/new", SIGNED_IN),
+    PageType("new-article", "/articles/new", ("expert", "moderator", "admin")),
+    PageType("edit", "/p/{own_post}/edit", SIGNED_IN),
+    PageType("report-post", "/p/{others_post}/flag", SIGNED_IN),
+    PageType("login", "/login", ("anonymous",)),
+    PageType("register", "/register", ("anonymous",)),
+    PageType("reading-settings", "/settings/preferences", ("anonymous",)),
+    PageType("settings", "/settings", SIGNED_IN),
+    PageType("profile", "/u/prof_k", ROLES),
+    PageType("search", "/search?q=fatigue", ROLES),
+    PageType("tag", "/tag/fatigue", ROLES),
+    PageType("mod-queue", "/mod", STAFF),
+    PageType("mod-log", "/mod/log", STAFF),
+    PageType("admin-users", "/admin/users", ADMIN),
+    PageType("admin-user", "/admin/users/wren_walks", ADMIN),
+    PageType("admin-categories", "/admin/categories", ADMIN),
+    PageType("admin-labels", "/admin/labels", ADMIN),
+    PageType("admin-verifications", "/admin/verifications", ADMIN),
+    PageType("not-found", "/no-such-page", ROLES, status=404),
+]
+NORMAL, LARGE_CONTRAST = "normal", "largest-contrast"
+
+
+def audit(visitor: Visitor, page: PageType, path: str, role: str, mode: str,
+          problems: Problems) -> None:
+    """Everything checked on one page, gathered into `problems`."""
+    where = f"{page.name} {path} [{mode}]"
+    response = visitor.open(path, page.status)
+    found = inline_code(response.text())
+    if found:
+        problems.add("inline script or style (the CSP refuses it)", where, "; ".join(found))
+    shots = role == page.pictured_as
+    for width in (WIDE, NARROW):
+        visitor.resize(width)
+        if mode == NORMAL or width == WIDE:
+            violations = visitor.axe()
+            if violations:
+                problems.add("axe WCAG 2.2 AA violations", f"{where} at {width}px",
+                             "\n" + describe_violations(violations))
+        small = visitor.small_primary_buttons()
+        if small:
+            problems.add("primary buttons under 44x44px", f"{where} at {width}px",
+                         "; ".join(small))
+        if shots:
+            visitor.screenshot(f"{page.name}-{role}-{mode}-{width}")
+    visitor.resize(REFLOW)
+    overflow = visitor.overflow()
+    if overflow:
+        problems.add(f"horizontal scrolling at {REFLOW}px", where, overflow)
+    visitor.page.keyboard.press("Tab")
+    first = visitor.focused()
+    if "skip-link" not in first.get("className", "") or first.get("text") != "Skip to content":
+        problems.add("first Tab does not reach 'Skip to content'", where, first["what"])
+    elif not first["ring"] or not first["onScreen"]:
+        problems.add("'Skip to content' has no visible focus ring", where, first["outline"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_type_meets_wcag_22_aa_and_reflows(role, visitors):
+    demo = seed()
+    visitor = visitors(role)
+    problems = Problems()
+    pages = [page for page in PAGES if role in page.roles]
+    for mode in (NORMAL, LARGE_CONTRAST):
+        if mode == LARGE_CONTRAST:
+            visitor.choose_reading("largest", high_contrast=True)
+        for page in pages:
+            audit(visitor, page, page.path.format(**demo.paths(role)), role, mode, problems)
+    assert visitor.page.evaluate("document.documentElement.className") == (
+        "text-largest contrast-high"), "the reading settings did not apply"
+    for report in visitor.csp_reports:
+        problems.add("Content Security Policy violations in the console", report)
+    for error in visitor.script_errors:
+        problems.add("script errors", error)
+    assert not problems, f"As {role}, on {len(pages)} page types:\n{problems.report()}"
+
+
+# -- keyboard journeys --------------------------------------------------------------------
+
+def assert_first_tab_skips_to_content(visitor: Visitor, trail: list[dict]) -> None:
+    visitor.page.keyboard.press("Tab")
+    first = visitor.focused()
+    trail.append(first)
+    assert first["text"] == "Skip to content" and first["href"] == "#main", first
+    assert first["onScreen"], "the skip link stays off screen when focused"
+    visitor.page.keyboard.press("Enter")
+    visitor.page.keyboard.press("Tab")
+    after = visitor.focused()
+    trail.append(after)
+    assert after["inMain"], f"Tab after 'Skip to content' went to {after['what']}, not the main"
+
+
+def assert_errors_link_to_their_fields(visitor: Visitor, trail: list[dict]) -> list[str]:
+    """The error summary is there, each of its links points at a field that exists, and
+    following the first one by keyboard reaches that field."""
+    links = visitor.page.evaluate("""() => [...document.querySelectorAll('.error-summary a')]
+        .map(a => {
+          const id = decodeURIComponent(a.hash.slice(1));
+          const target = document.getElementById(id);
+          return {href: a.getAttribute('href'), id, text: a.innerText.trim(),
+                  target: target ? target.tagName.toLowerCase() : null};
+        })""")
+    assert links, "no error summary with links on " + visitor.page.url
+    for link in links:
+        assert link["href"].startswith("#") and link["target"], (
+            f"error link {link['text']!r} points at {link['href']}, which is not on the page")
+        assert link["target"] in ("input", "textarea", "select", "fieldset"), link
+    visitor.tab_to("e.closest('.error-summary') && e.tagName === 'A'", trail)
+    visitor.page.keyboard.press("Enter")
+    target = links[0]["id"]
+    reached = visitor.page.evaluate("""id => {
+        const target = document.getElementById(id);
+        const e = document.activeElement;
+        return e === target || target.contains(e) || location.hash === '#' + id;
+    }""", target)
+    assert reached, f"following the error link did not reach #{target}"
+    return [link["id"] for link in links]
+
+
+def type_into(visitor: Visitor, predicate: str, text: str, trail: list[dict]) -> None:
+    visitor.tab_to(predicate, trail)
+    visitor.page.keyboard.type(text)
+
+
+def sign_in_by_keyboard(visitor: Visitor, username: str, trail: list[dict]) -> None:
+    visitor.open("/login")
+    assert_first_tab_skips_to_content(visitor, trail)
+    type_into(visitor, "e.id === 'username'", username, trail)
+    type_into(visitor, "e.id === 'password'", PASSWORDS[username], trail)
+    visitor.press_and_wait("Enter")
+    assert visitor.page.get_by_role("button", name="Sign out").is_visible()
+
+
+def assert_clean(visitor: Visitor, trail: list[dict]) -> None:
+    missing = focus_without_ring(trail)
+    assert not missing, "focused without a visible focus ring: " + "; ".join(missing)
+    assert not visitor.csp_reports, "\n".join(visitor.csp_reports)
+    assert not visitor.script_errors, "\n".join(visitor.script_errors)
+
+
+def assert_no_axe_violations(visitor: Visitor, what: str) -> None:
+    violations = visitor.axe()
+    assert not violations, f"{what} ({visitor.page.url}):\n" + describe_violations(violations)
+
+
+def test_joining_by_keyboard_alone(visitors):
+    seed()
+    visitor = visitors()
+    trail: list[dict] = []
+    visitor.open("/register")
+    assert_first_tab_skips_to_content(visitor, trail)
+    visitor.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Create my account')", trail)
+    visitor.press_and_wait("Enter")
+    fields = assert_errors_link_to_their_fields(visitor, trail)
+    assert fields == ["username", "email", "password", "confirm"]
+    assert_no_axe_violations(visitor, "the register form showing errors")
+
+    visitor.open("/register")
+    type_into(visitor, "e.id === 'username'", "keyboard_kim", trail)
+    type_into(visitor, "e.id === 'email'", "kim@example.org", trail)
+    type_into(visitor, "e.id === 'password'", "slow steady keyboard steps", trail)
+    type_into(visitor, "e.id === 'confirm'", "slow steady keyboard steps", trail)
+    visitor.press_and_wait("Enter")
+    assert "Welcome, keyboard_kim" in visitor.page.inner_text(".flashes")
+    assert visitor.page.get_by_role("button", name="Sign out").is_visible()
+    assert_clean(visitor, trail)
+
+
+def test_signing_in_writing_replying_and_reporting_by_keyboard_alone(visitors, app):
+    demo = seed()
+    visitor = visitors()
+    trail: list[dict] = []
+    visitor.open("/login")
+    visitor.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Sign in')", trail)
+    visitor.press_and_wait("Enter")
+    assert assert_errors_link_to_their_fields(visitor, trail) == ["username", "password"]
+    sign_in_by_keyboard(visitor, ACCOUNTS["member"], trail)
+
+    # Start a discussion, from the category page's link.
+    visitor.open("/c/living-with-ms")
+    visitor.tab_to("e.tagName === 'A' && e.getAttribute('href').endsWith('/living-with-ms/new')",
+                   trail)
+    visitor.press_and_wait("Enter")
+    assert visitor.page.url.endswith("/c/living-with-ms/new")
+    type_into(visitor, "e.id === 'title'", "Cooling vests: worth the money?", trail)
+    type_into(visitor, "e.id === 'body'", "Summer is coming.\n\nHas anyone tried one?", trail)
+    type_into(visitor, "e.id === 'tags'", "heat", trail)
+    visitor.tab_to("e.classList.contains('button-primary')", trail)
+    visitor.press_and_wait("Enter")
+    assert visitor.page.inner_text("h1") == "Cooling vests: worth the money?"
+
+    # Reply to someone else's discussion; an empty reply first shows linked errors.
+    visitor.open(f"/t/{demo.partner}")
+    reply_button = "e.classList.contains('button-primary') && e.closest('#reply')"
+    visitor.tab_to(reply_button, trail)
+    visitor.press_and_wait("Enter")
+    assert assert_errors_link_to_their_fields(visitor, trail) == ["body"]
+    assert_no_axe_violations(visitor, "the reply form showing errors")
+    visitor.page.keyboard.type("Be kind to yourself too: carers need rest as well.")
+    visitor.tab_to(reply_button, trail)
+    visitor.press_and_wait("Enter")
+    assert "Your reply is posted." in visitor.page.inner_text(".flashes")
+    assert "carers need rest as well" in visitor.page.inner_text(".replies")
+
+    # Report a post: the Report link, then the form (an empty report first).
+    visitor.open(f"/t/{demo.partner}")
+    visitor.tab_to(f"e.getAttribute('href') === '/p/{demo.others_post}/flag'", trail)
+    visitor.press_and_wait("Enter")
+    assert visitor.page.url.endswith(f"/p/{demo.others_post}/flag")
+    send = "e.classList.contains('button-primary')"
+    visitor.tab_to(send, trail)
+    visitor.press_and_wait("Space")
+    assert assert_errors_link_to_their_fields(visitor, trail) == ["reason"]
+    assert_no_axe_violations(visitor, "the report form showing errors")
+    visitor.tab_to("e.type === 'radio' && e.name === 'reason'", trail)
+    visitor.page.keyboard.press("Space")
+    type_into(visitor, "e.id === 'note'", "This reads like an advert.", trail)
+    visitor.tab_to(send, trail)
+    visitor.press_and_wait("Space")
+    assert "The moderators will look at it" in visitor.page.inner_text(".flashes")
+    assert_clean(visitor, trail)
+
+
+def test_a_moderator_locks_a_thread_by_keyboard_alone(visitors):
+    demo = seed()
+    visitor = visitors()
+    trail: list[dict] = []
+    sign_in_by_keyboard(visitor, ACCOUNTS["moderator"], trail)
+    visitor.open(f"/t/{demo.partner}")
+    menu = visitor.page.locator("details.mod-menu-thread")
+    visitor.tab_to("e.tagName === 'SUMMARY' && e.innerText.includes('Moderate this thread')",
+                   trail)
+    visitor.page.keyboard.press("Enter")
+    assert menu.evaluate("details => details.open"), "Enter did not open the menu"
+    assert_no_axe_violations(visitor, "the thread with its moderation menu open")
+    type_into(visitor, "e.id === 'lock-reason'", "Resolved: thank you all for the advice.", trail)
+    visitor.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Lock the thread')", trail)
+    visitor.press_and_wait("Enter")
+    assert "The thread is locked." in visitor.page.inner_text(".flashes")
+    assert "Resolved: thank you all" in visitor.page.inner_text(".notice-locked")
+    assert_clean(visitor, trail)
