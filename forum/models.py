@@ -476,6 +476,17 @@ class Flag(db.Model):
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
 
 
+class CommunitySetting(db.Model):
+    """An admin's choice for a community setting, overriding the configured default."""
+
+    __tablename__ = "community_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class ModerationEvent(db.Model):
     """Append-only log of moderator actions: who did what to which thing, when and why."""
 

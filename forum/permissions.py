@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, true
 
+from . import community
 from .dates import human_date
 from .models import Post, Role, Thread, User, utcnow
 
@@ -100,7 +101,7 @@ def _writer(user, action: str) -> Decision:
         return decision
     if is_suspended(user):
         return deny(403, suspension_notice(user))
-    if user.confirmed_at is None and current_app.config["REQUIRE_CONFIRMED_EMAIL_TO_POST"]:
+    if user.confirmed_at is None and community.get("REQUIRE_CONFIRMED_EMAIL_TO_POST"):
         return deny(403, f"Please confirm your email address to {action}.")
     return decision
 
@@ -160,7 +161,7 @@ def needs_review(user, body: str, approved_posts: int) -> bool:
     from an account less than a day old. Established accounts and staff never wait."""
     if user.established_at is not None or is_moderator(user) or user.is_verified_expert:
         return False
-    if approved_posts < current_app.config["HOLD_FIRST_POSTS"]:
+    if approved_posts < community.get("HOLD_FIRST_POSTS"):
         return True
     return user.created_at > utcnow() - timedelta(days=1) and bool(LINK_RE.search(body))
 

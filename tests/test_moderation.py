@@ -349,3 +349,19 @@ def test_the_walk_finds_the_moderation_routes():
     endpoints = {endpoint for endpoint, _, _ in _guarded_routes()}
     assert {"moderation.queue", "moderation.log", "moderation.lock", "moderation.unlock",
             "moderation.hide", "admin.user_list", "admin.category_list"} <= endpoints
+
+
+def test_admins_change_community_settings_and_they_apply(app, admin, category):
+    admin_browser = signed_in(app, admin)
+    refused = admin_browser.submit("/admin/settings", {"HOLD_FIRST_POSTS": "-1"})
+    assert "Choose a number from 0 to 50." in refused.get_data(as_text=True)
+    admin_browser.submit("/admin/settings", {"HOLD_FIRST_POSTS": "0"})
+    assert events("setting")
+
+    newcomer = Browser(app.test_client())
+    newcomer.submit("/register", {"username": "newbie", "email": "newbie@example.org",
+                                  "password": "a calm long password",
+                                  "confirm": "a calm long password"})
+    newcomer.submit("/c/living-with-ms/new", {"title": "Straight in", "body": "No waiting"})
+    assert db.session.scalar(select(func.count(Post.id)).where(Post.held_at.is_not(None))) == 0
+    assert "Straight in" in page(Browser(app.test_client()), "/c/living-with-ms")

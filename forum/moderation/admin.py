@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from .. import community
 from ..accounts.services import find_by_username
 from ..extensions import db
 from ..models import Category, EvidenceLabel, User
@@ -12,7 +13,13 @@ from ..paging import requested_page, require_page_exists
 from ..permissions import can_administer, require
 from ..threads.services import categories
 from . import services
-from .forms import CategoryForm, EvidenceLabelForm, ReasonForm, RoleForm
+from .forms import (
+    CategoryForm,
+    CommunitySettingsForm,
+    EvidenceLabelForm,
+    ReasonForm,
+    RoleForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -136,3 +143,14 @@ def user_role(username):
     elif form.validate_on_submit() and services.set_role(user, current_user, form.role.data):
         flash(f"{user.username} is now {user.role}.", "success")
     return redirect(url_for(".user_detail", username=user.username))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def community_settings():
+    form = CommunitySettingsForm(data={s.key: community.get(s.key) for s in community.SETTINGS})
+    if form.validate_on_submit():
+        changed = community.save(current_user, {s.key: form[s.key].data
+                                                for s in community.SETTINGS})
+        flash("Settings saved." if changed else "Nothing changed.", "success")
+        return redirect(url_for(".community_settings"))
+    return render_template("admin/settings.html", form=form)

@@ -1,5 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
@@ -119,3 +127,13 @@ def label_choices(form, none_label: str = "No label"):
     form.label.choices = [(0, none_label)] + [(label.id, label.name)
                                               for label in active_labels()]
     return form
+
+
+class CommunitySettingsForm(FlaskForm):
+    HOLD_FIRST_POSTS = IntegerField(
+        "New members' posts held for review",
+        validators=[NumberRange(min=0, max=50, message="Choose a number from 0 to 50.")],
+        description="How many of a new member's first posts wait for a moderator (0: none).",
+    )
+    REQUIRE_CONFIRMED_EMAIL_TO_POST = BooleanField(
+        "Members must confirm their email address before they post")
