@@ -33,14 +33,7 @@ def create(path: Path) -> None:
     if path.exists():
         raise BackupError(f"{path} already exists; choose a new file name.")
     if db.engine.dialect.name == "sqlite":
-        source = sqlite3.connect(_sqlite_path())
-        target = sqlite3.connect(path)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            source.close()
-            target.close()
+        _sqlite_copy(_sqlite_path(), path)
         return
     _run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", _libpq_url()])
 
@@ -52,17 +45,20 @@ def restore(path: Path) -> None:
     db.session.remove()
     db.engine.dispose()
     if db.engine.dialect.name == "sqlite":
-        source = sqlite3.connect(path)
-        target = sqlite3.connect(_sqlite_path())
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            source.close()
-            target.close()
+        _sqlite_copy(path, _sqlite_path())
         return
     _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
           f"--dbname={_libpq_url()}", str(path)])
+
+
+def _sqlite_copy(source_path, target_path) -> None:
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
 
 
 def _run(command: list[str]) -> None:

@@ -33,6 +33,15 @@ def require_moderator():
     require(can_moderate(current_user))
 
 
+def _act(form, back, action, done):
+    """The shape of every one-button moderation form: validate, act, say so, go back."""
+    if not form.validate_on_submit():
+        return _refused_form(form, back)
+    if action(form):
+        flash(done, "success")
+    return redirect(back)
+
+
 def _refused_form(form, back):
     for errors in form.errors.values():
         for error in errors:
@@ -93,12 +102,10 @@ def approve(post_id):
 
 @bp.post("/mod/held/<id:post_id>/reject")
 def reject(post_id):
-    form = HideForm()
-    if not form.validate_on_submit():
-        return _refused_form(form, url_for(".queue"))
-    if services.reject_post(_post(post_id), current_user, form.reason.data):
-        flash("Not approved: the author has been told why.", "success")
-    return redirect(url_for(".queue"))
+    post = _post(post_id)
+    return _act(HideForm(), url_for(".queue"),
+                lambda form: services.reject_post(post, current_user, form.reason.data),
+                "Not approved: the author has been told why.")
 
 
 @bp.get("/mod/log")
@@ -118,37 +125,34 @@ def log():
 
 @bp.post("/t/<id:thread_id>/lock")
 def lock(thread_id):
-    thread, form = _thread(thread_id), LockForm()
-    if not form.validate_on_submit():
-        return _refused_form(form, thread_url(thread))
-    if services.lock_thread(thread, current_user, form.reason.data):
-        flash("The thread is locked.", "success")
-    return redirect(thread_url(thread))
+    thread = _thread(thread_id)
+    return _act(LockForm(), thread_url(thread),
+                lambda form: services.lock_thread(thread, current_user, form.reason.data),
+                "The thread is locked.")
 
 
 @bp.post("/t/<id:thread_id>/unlock")
 def unlock(thread_id):
-    thread, form = _thread(thread_id), ReasonForm()
-    if form.validate_on_submit() and services.unlock_thread(thread, current_user,
-                                                            form.reason.data or ""):
-        flash("The thread is unlocked.", "success")
-    return redirect(thread_url(thread))
+    thread = _thread(thread_id)
+    return _act(ReasonForm(), thread_url(thread),
+                lambda form: services.unlock_thread(thread, current_user, form.reason.data or ""),
+                "The thread is unlocked.")
 
 
 @bp.post("/t/<id:thread_id>/pin")
 def pin(thread_id):
     thread = _thread(thread_id)
-    if ReasonForm().validate_on_submit() and services.pin_thread(thread, current_user):
-        flash("The thread is pinned to the top of its category.", "success")
-    return redirect(thread_url(thread))
+    return _act(ReasonForm(), thread_url(thread),
+                lambda form: services.pin_thread(thread, current_user),
+                "The thread is pinned to the top of its category.")
 
 
 @bp.post("/t/<id:thread_id>/unpin")
 def unpin(thread_id):
     thread = _thread(thread_id)
-    if ReasonForm().validate_on_submit() and services.unpin_thread(thread, current_user):
-        flash("The thread is no longer pinned.", "success")
-    return redirect(thread_url(thread))
+    return _act(ReasonForm(), thread_url(thread),
+                lambda form: services.unpin_thread(thread, current_user),
+                "The thread is no longer pinned.")
 
 
 @bp.post("/t/<id:thread_id>/move")
@@ -167,21 +171,18 @@ def move(thread_id):
 
 @bp.post("/p/<id:post_id>/hide")
 def hide(post_id):
-    post, form = _post(post_id), HideForm()
-    if not form.validate_on_submit():
-        return _refused_form(form, post_url(post))
-    if services.hide_post(post, current_user, form.reason.data):
-        flash("The post is hidden. Its author has been told why.", "success")
-    return redirect(post_url(post))
+    post = _post(post_id)
+    return _act(HideForm(), post_url(post),
+                lambda form: services.hide_post(post, current_user, form.reason.data),
+                "The post is hidden. Its author has been told why.")
 
 
 @bp.post("/p/<id:post_id>/restore")
 def restore(post_id):
-    post, form = _post(post_id), ReasonForm()
-    if form.validate_on_submit() and services.restore_post(post, current_user,
-                                                           form.reason.data or ""):
-        flash("The post is visible again.", "success")
-    return redirect(post_url(post))
+    post = _post(post_id)
+    return _act(ReasonForm(), post_url(post),
+                lambda form: services.restore_post(post, current_user, form.reason.data or ""),
+                "The post is visible again.")
 
 
 # -- members -------------------------------------------------------------------
@@ -208,12 +209,11 @@ def suspend(username):
 
 @bp.post("/u/<username>/reinstate")
 def reinstate(username):
-    user, form = _member(username), ReasonForm()
+    user = _member(username)
     require(can_suspend(current_user, user))
-    if form.validate_on_submit() and services.lift_suspension(user, current_user,
-                                                              form.reason.data or ""):
-        flash(f"{user.username} can write again.", "success")
-    return redirect(url_for("accounts.profile", username=user.username))
+    return _act(ReasonForm(), url_for("accounts.profile", username=user.username),
+                lambda form: services.lift_suspension(user, current_user, form.reason.data or ""),
+                f"{user.username} can write again.")
 
 
 @bp.post("/u/<username>/ban")
