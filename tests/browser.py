@@ -122,6 +122,9 @@ class Visitor:
         self.axe_js = axe_js
         self.context = browser.new_context(
             base_url=base, viewport={"width": WIDE, "height": HEIGHT}, reduced_motion="reduce")
+        # axe-core goes into every document as it is created: cheaper than sending it to
+        # each page afterwards, and the page's own CSP does not apply to it.
+        self.context.add_init_script(axe_js)
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.csp_reports: list[str] = []
@@ -188,8 +191,10 @@ class Visitor:
     def small_primary_buttons(self) -> list[str]:
         return self.page.evaluate(SMALL_PRIMARY_JS)
 
-    def focused(self) -> dict:
-        return self.page.evaluate(FOCUSED_JS)
+    def focused(self, predicate: str = "false") -> dict:
+        """What has the focus, whether its focus ring shows, and whether it satisfies the
+        JavaScript expression `predicate` (about the focused element `e`)."""
+        return self.page.evaluate(FOCUSED_JS.replace("__MATCH__", predicate))
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -203,12 +208,11 @@ class Visitor:
         """Press Tab until the focused element `e` satisfies the JavaScript `predicate`;
         every element passed on the way is added to `trail`."""
         key = "Shift+Tab" if backwards else "Tab"
-        check = f"() => {{ const e = document.activeElement; return !!(e && ({predicate})); }}"
         for _ in range(most):
             self.page.keyboard.press(key)
-            focus = self.focused()
+            focus = self.focused(predicate)
             trail.append(focus)
-            if self.page.evaluate(check):
+            if focus["match"]:
                 return focus
         raise AssertionError(f"{most} presses of {key} never reached {predicate}; "
                              f"the last focus was {trail[-1]}")
@@ -294,17 +298,21 @@ SMALL_PRIMARY_JS = """() => [...document.querySelectorAll('.button-primary')]
                    `${Math.round(r.width)}x${Math.round(r.height)}`)"""
 
 FOCUSED_JS = """async () => {
-  // Chromium can report the style from before the focus moved until the next frame.
-  await new Promise(resolve => requestAnimationFrame(() => resolve()));
+  // Chromium can report the style from before the focus moved for a frame or two.
+  for (let frame = 0; frame < 3; frame++) {
+    await new Promise(resolve => requestAnimationFrame(() => resolve()));
+  }
   const e = document.activeElement;
-  if (!e || e === document.body) return {what: 'body', ring: false};
+  if (!e || e === document.body) return {what: 'body', ring: false, match: false};
+  let match = false;
+  try { match = !!(__MATCH__); } catch (error) { match = false; }
   const style = getComputedStyle(e);
   const rect = e.getBoundingClientRect();
   const text = (e.innerText || e.value || e.getAttribute('aria-label') || '').trim();
   const what = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
       (e.name ? `[name=${e.name}]` : '') + (text ? ` "${text.slice(0, 40)}"` : '');
   return {
-    what, tag: e.tagName.toLowerCase(), id: e.id, text: text.slice(0, 80),
+    what, match, tag: e.tagName.toLowerCase(), id: e.id, text: text.slice(0, 80),
     href: e.getAttribute('href'), className: String(e.className || ''),
     ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
     outline: `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`,

@@ -365,3 +365,11 @@ def test_admins_change_community_settings_and_they_apply(app, admin, category):
     newcomer.submit("/c/living-with-ms/new", {"title": "Straight in", "body": "No waiting"})
     assert db.session.scalar(select(func.count(Post.id)).where(Post.held_at.is_not(None))) == 0
     assert "Straight in" in page(Browser(app.test_client()), "/c/living-with-ms")
+
+
+@pytest.mark.parametrize("label", ["99999999999999999999", "-5", "x", ""])
+def test_a_nonsense_label_id_is_no_label_not_an_error(moderator_browser, thread, label):
+    response = moderator_browser.submit(f"/t/{thread.id}", {"label": label, "note": ""},
+                                        action=f"/t/{thread.id}/label")
+    assert response.status_code == 302
+    assert db.session.get(Thread, thread.id).label_id is None

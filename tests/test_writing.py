@@ -329,3 +329,19 @@ def test_the_same_form_sent_twice_at_once_still_makes_one_reply(app, member, oth
         Post.body_source == "Sent by a double tap")) == 1
     db.session.refresh(thread)
     assert thread.reply_count == 1
+
+
+def test_the_edit_form_shows_the_threads_tags_and_references_as_text(app, category):
+    from tests.factories import make_article, make_user
+
+    author = make_user("prof_x", role="expert")
+    article = make_article(author, category, tags=["diet", "researchspeak"])
+    opening = db.session.scalar(select(Post).where(Post.thread_id == article.id))
+    browser = Browser(app.test_client())
+    browser.login("prof_x")
+    form = body_of(browser.get(f"/p/{opening.id}/edit"))
+    assert 'value="diet researchspeak"' in form and "Tag" not in form.split("<main")[1][:0]
+    assert "doi:" in form or "10.1089/jir.2015.0177" in form
+    missing = browser.submit(f"/p/{opening.id}/edit", {"title": "Still a fine title",
+                                                       "body": "New body", "summary": "x" * 20})
+    assert missing.status_code == 302  # fields left out of the post do not break the edit

@@ -23,6 +23,15 @@ REASON_LABELS = {
 }
 
 
+def _label_id(value) -> int:
+    """A label id from a form: 0 (no label) for anything that is not a sane id."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return number if 0 < number < 2**31 else 0
+
+
 def _reason(required: bool, label: str = "Reason"):
     validators = [DataRequired(message="Please give a reason.")] if required else [Optional()]
     return TextAreaField(label, validators=[*validators, Length(max=2000)])
@@ -48,7 +57,7 @@ class MoveForm(FlaskForm):
 
 
 class LabelForm(FlaskForm):
-    label = SelectField("Evidence label", coerce=int, default=0, validate_choice=False,
+    label = SelectField("Evidence label", coerce=_label_id, default=0, validate_choice=False,
                         description="Choose “No label” to remove one.")
     note = TextAreaField("Note shown with the label (optional)",
                          validators=[Optional(), Length(max=1000)])
@@ -81,7 +90,8 @@ class ResolveForm(FlaskForm):
         validators=[DataRequired(message="Please choose what to do.")],
     )
     # Checked against the labels in use by the service; absent when not labelling.
-    label = SelectField("Label (when labelling)", coerce=int, default=0, validate_choice=False)
+    label = SelectField("Label (when labelling)", coerce=_label_id, default=0,
+                        validate_choice=False)
     note = TextAreaField("Note (shown with a label or to the author)",
                          validators=[Optional(), Length(max=2000)])
 

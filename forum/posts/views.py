@@ -78,13 +78,17 @@ def reply(thread_id):
 
 
 def _edit_form(post):
+    # Explicit data, not obj=: an object's attribute would win over these (thread.tags
+    # is a list of Tag rows, not the text the form shows).
     if not post.is_opening:
-        return EditPostForm(obj=post, body=post.body_source)
+        return EditPostForm(data={"body": post.body_source})
     thread = post.thread
     form_class = ArticleEditForm if thread.is_article else ThreadEditForm
-    return form_class(obj=thread, body=post.body_source,
-                      tags=" ".join(tag.name for tag in thread.tags),
-                      references=threads.references_as_text(thread))
+    return form_class(data={
+        "title": thread.title, "body": post.body_source, "summary": thread.summary,
+        "disclosure": thread.disclosure, "tags": " ".join(tag.name for tag in thread.tags),
+        "references": threads.references_as_text(thread),
+    })
 
 
 @bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
@@ -95,9 +99,13 @@ def edit(post_id):
     if form.validate_on_submit() and not form.preview.data:
         fields = {name: field.data for name, field in form._fields.items()
                   if name not in ("csrf_token", "submit", "preview")}
-        threads.save_edit(post, current_user, **fields)
-        flash("Your changes are saved.", "success")
-        return redirect(post_url(post))
+        try:
+            threads.save_edit(post, current_user, **fields)
+        except threads.WritingError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(post_url(post))
     return render_template("posts/edit.html", form=form, post=post,
                            preview=drafts.preview_of(form))
 

@@ -103,7 +103,16 @@ def parse_references(raw: str) -> list[Citation]:
 
 
 def references_as_text(thread: Thread) -> str:
-    return "\n".join(reference.citation for reference in thread.references)
+    """The reference list as the form shows it: each citation with its DOI and PMID."""
+    lines = []
+    for reference in thread.references:
+        line = reference.citation
+        if reference.doi and reference.doi.lower() not in line.lower():
+            line += f" doi:{reference.doi}"
+        if reference.pmid and reference.pmid not in line:
+            line += f" PMID: {reference.pmid}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _thread_list_options():
