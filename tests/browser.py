@@ -182,7 +182,6 @@ class Visitor:
 
     def resize(self, width: int) -> None:
         self.page.set_viewport_size({"width": width, "height": HEIGHT})
-        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
 
     def overflow(self) -> str | None:
         """Why the page scrolls sideways at this width, or None when it does not."""

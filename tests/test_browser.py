@@ -25,6 +25,8 @@ from forum.demo import DEMO_ACCOUNTS, load_demo
 from forum.extensions import db
 from forum.models import EvidenceLabel, Post, Thread, User
 from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     NARROW,
     REFLOW,
     WIDE,
@@ -63,8 +65,6 @@ LABELS = [
 def chromium():
     require_browser()
     from playwright.sync_api import sync_playwright
-
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -204,6 +204,11 @@ PAGES = [
 ]
 NORMAL, LARGE_CONTRAST = "normal", "largest-contrast"
 
+# Defects this suite found, reported but not fixed yet: (check, page type) -> the defect.
+# The page audits leave each one out, and a strict xfail test of its own keeps it in
+# view; once the fix lands that test passes, which fails the run as a reminder to delete
+# the entry and the test.
+
 
 def audit(visitor: Visitor, page: PageType, path: str, role: str, mode: str,
           problems: Problems) -> None:
@@ -274,8 +279,11 @@ def assert_first_tab_skips_to_content(visitor: Visitor, trail: list[dict]) -> No
 
 
 def assert_errors_link_to_their_fields(visitor: Visitor, trail: list[dict]) -> list[str]:
-    """The error summary is there, each of its links points at a field that exists, and
-    following the first one by keyboard reaches that field."""
+    """The error summary takes the focus, each of its links points at a field on the page,
+    and following the first link by keyboard puts the focus in that field. Returns the
+    ids the links point at."""
+    assert visitor.focused()["id"] == "error-summary", (
+        f"the error summary did not take the focus on {visitor.page.url}")
     links = visitor.page.evaluate("""() => [...document.querySelectorAll('.error-summary a')]
         .map(a => {
           const id = decodeURIComponent(a.hash.slice(1));
@@ -285,18 +293,18 @@ def assert_errors_link_to_their_fields(visitor: Visitor, trail: list[dict]) -> l
         })""")
     assert links, "no error summary with links on " + visitor.page.url
     for link in links:
-        assert link["href"].startswith("#") and link["target"], (
+        assert link["href"] == f"#{link['id']}" and link["target"], (
             f"error link {link['text']!r} points at {link['href']}, which is not on the page")
         assert link["target"] in ("input", "textarea", "select", "fieldset"), link
     visitor.tab_to("e.closest('.error-summary') && e.tagName === 'A'", trail)
     visitor.page.keyboard.press("Enter")
-    target = links[0]["id"]
-    reached = visitor.page.evaluate("""id => {
-        const target = document.getElementById(id);
-        const e = document.activeElement;
-        return e === target || target.contains(e) || location.hash === '#' + id;
-    }""", target)
-    assert reached, f"following the error link did not reach #{target}"
+    inside = f"document.getElementById({links[0]['id']!r}).contains(e)"
+    if not visitor.focused(inside)["match"]:
+        # A group of radios is a fieldset, which takes no focus itself: the next Tab
+        # goes into it.
+        visitor.page.keyboard.press("Tab")
+        assert visitor.focused(inside)["match"], (
+            f"following the error link {links[0]['text']!r} did not reach its field")
     return [link["id"] for link in links]
 
 
