@@ -111,6 +111,8 @@ class User(UserMixin, db.Model):
     # Reading preferences, applied on every page.
     text_size: Mapped[str] = mapped_column(String(8), default=TextSize.NORMAL.value)
     high_contrast: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For bad days: larger text, higher contrast, no motion, one column, bigger controls.
+    energy_saver: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # The approved verification behind the "Verified expert" badge, if any;
     # services keep at most one approved verification per user.

@@ -160,10 +160,13 @@ class Visitor:
         response = self.post_form("/login", {"username": username, "password": password})
         assert "Sign out" in response.text(), f"{username} could not sign in"
 
-    def choose_reading(self, text_size: str = "largest", high_contrast: bool = True) -> None:
+    def choose_reading(self, text_size: str = "largest", high_contrast: bool = True,
+                       energy_saver: bool = False) -> None:
         data = {"text_size": text_size}
         if high_contrast:
             data["high_contrast"] = "y"
+        if energy_saver:
+            data["energy_saver"] = "y"
         response = self.post_form("/settings/preferences", data)
         assert response.ok, response.status
 

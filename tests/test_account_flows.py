@@ -157,6 +157,20 @@ def test_reading_preferences_apply_on_every_page(member_browser, client):
     assert 'class="text-normal contrast-high"' in client.get("/").get_data(as_text=True)
 
 
+def test_energy_saver_mode_switches_from_any_page_and_in_settings(member_browser, client):
+    visitor = Browser(client)
+    visitor.submit("/login", {}, action="/settings/energy-saver")
+    assert "energy-saver" in visitor.get("/").get_data(as_text=True).split(">", 2)[1]
+    assert "Turn energy-saver mode off" in visitor.get("/").get_data(as_text=True)
+    visitor.submit("/", {}, action="/settings/energy-saver")
+    assert "energy-saver" not in visitor.get("/").get_data(as_text=True).split(">", 2)[1]
+
+    member_browser.submit("/settings/preferences", {"text_size": "normal", "energy_saver": "y"})
+    assert 'class="text-normal energy-saver"' in member_browser.get("/u/maria").get_data(
+        as_text=True)
+    assert user_named("maria").energy_saver
+
+
 def test_expert_verification_from_request_to_badge_and_back(app, member_browser, admin):
     details = {"credentials": "MS specialist nurse", "affiliation": "City MS service",
                "register_name": "NMC", "register_number": "12A3456E",

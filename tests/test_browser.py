@@ -251,11 +251,11 @@ def test_every_page_type_meets_wcag_22_aa_and_reflows(role, demo, visitors):
     pages = [page for page in PAGES if role in page.roles]
     for mode in (NORMAL, LARGE_CONTRAST):
         if mode == LARGE_CONTRAST:
-            visitor.choose_reading("largest", high_contrast=True)
+            visitor.choose_reading("largest", high_contrast=True, energy_saver=True)
         for page in pages:
             audit(visitor, page, page.path.format(**demo.paths(role)), role, mode, problems)
     assert visitor.page.evaluate("document.documentElement.className") == (
-        "text-largest contrast-high"), "the reading settings did not apply"
+        "text-largest contrast-high energy-saver"), "the reading settings did not apply"
     for report in visitor.csp_reports:
         problems.add("Content Security Policy violations in the console", report)
     for error in visitor.script_errors:

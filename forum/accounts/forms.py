@@ -145,6 +145,11 @@ class PreferencesForm(FlaskForm):
         default=TextSize.NORMAL.value,
     )
     high_contrast = BooleanField("High contrast (black on white, stronger borders)")
+    energy_saver = BooleanField(
+        "Energy-saver mode",
+        description="For bad days: larger text, higher contrast, no movement, "
+        "one column and bigger buttons, all at once.",
+    )
 
 
 class VerificationRequestForm(FlaskForm):

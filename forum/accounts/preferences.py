@@ -19,12 +19,15 @@ SIZES = {size.value for size in TextSize}
 class Preferences:
     text_size: str = TextSize.NORMAL.value
     high_contrast: bool = False
+    energy_saver: bool = False
 
     @property
     def css_classes(self) -> str:
         classes = [f"text-{self.text_size}"]
         if self.high_contrast:
             classes.append("contrast-high")
+        if self.energy_saver:
+            classes.append("energy-saver")
         return " ".join(classes)
 
 
@@ -32,17 +35,20 @@ def current() -> Preferences:
     if not has_request_context():  # mail rendered from the command line
         return Preferences()
     if current_user.is_authenticated:
-        return Preferences(current_user.text_size, current_user.high_contrast)
-    size, _, contrast = request.cookies.get(COOKIE, "").partition("|")
-    return Preferences(size if size in SIZES else TextSize.NORMAL.value, contrast == "1")
+        return Preferences(current_user.text_size, current_user.high_contrast,
+                           current_user.energy_saver)
+    size, contrast, saver = (request.cookies.get(COOKIE, "").split("|") + ["", "", ""])[:3]
+    return Preferences(size if size in SIZES else TextSize.NORMAL.value, contrast == "1",
+                       saver == "1")
 
 
-def save(response, text_size: str, high_contrast: bool) -> None:
+def save(response, text_size: str, high_contrast: bool, energy_saver: bool) -> None:
     text_size = text_size if text_size in SIZES else TextSize.NORMAL.value
     if current_user.is_authenticated:
-        services.update_preferences(current_user, text_size, high_contrast)
+        services.update_preferences(current_user, text_size, high_contrast, energy_saver)
         return
     response.set_cookie(
-        COOKIE, f"{text_size}|{int(bool(high_contrast))}", max_age=365 * 24 * 3600,
-        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+        COOKIE, f"{text_size}|{int(bool(high_contrast))}|{int(bool(energy_saver))}",
+        max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )

@@ -322,9 +322,11 @@ def update_profile(user: User, **fields: str) -> None:
     db.session.commit()
 
 
-def update_preferences(user: User, text_size: str, high_contrast: bool) -> None:
+def update_preferences(user: User, text_size: str, high_contrast: bool,
+                       energy_saver: bool = False) -> None:
     user.text_size = text_size if text_size in set(TextSize) else TextSize.NORMAL.value
     user.high_contrast = bool(high_contrast)
+    user.energy_saver = bool(energy_saver)
     db.session.commit()
 
 
@@ -461,7 +463,8 @@ def export_data(user: User) -> dict:
             "role": user.role, "bio": user.bio, "credentials": user.credentials,
             "affiliation": user.affiliation, "conflicts_of_interest": user.conflicts,
             "joined": when(user.created_at), "email_confirmed": when(user.confirmed_at),
-            "preferences": {"text_size": user.text_size, "high_contrast": user.high_contrast},
+            "preferences": {"text_size": user.text_size, "high_contrast": user.high_contrast,
+                            "energy_saver": user.energy_saver},
         },
         "threads": [
             {"id": t.id, "title": t.title, "kind": t.kind, "summary": t.summary,

@@ -276,10 +276,23 @@ def reading_preferences():
     if form.validate_on_submit():
         response = redirect(safe_next(request.args.get("next")) if not current_user.is_authenticated
                             else url_for(".settings", _anchor="reading"))
-        preferences.save(response, form.text_size.data, form.high_contrast.data)
+        preferences.save(response, form.text_size.data, form.high_contrast.data,
+                         form.energy_saver.data)
         flash("Your reading preferences are saved.", "success")
         return response
     return render_template("accounts/preferences.html", form=form)
+
+
+@bp.post("/settings/energy-saver")
+def toggle_energy_saver():
+    """The one-button switch in every page's footer, for visitors and members alike."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    now = preferences.current()
+    response = redirect(safe_next(request.form.get("next")))
+    preferences.save(response, now.text_size, now.high_contrast, not now.energy_saver)
+    flash("Energy-saver mode is " + ("off." if now.energy_saver else "on."), "success")
+    return response
 
 
 @bp.route("/settings/verification", methods=["GET", "POST"])
