@@ -6,7 +6,7 @@ from flask import Flask, Request, abort, has_request_context, request
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
-from . import cli, errors, schema, security
+from . import cli, errors, requestlog, schema, security
 from .config import load_config
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .permissions import can
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_template_globals(app)
     security.init_app(app)
+    requestlog.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

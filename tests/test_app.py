@@ -90,3 +90,24 @@ def test_database_url_defaults_to_sqlite_in_the_instance_folder(monkeypatch, tmp
     assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'forum.db'}"
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/forum")
     assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/forum"
+
+
+def test_every_response_has_a_request_id_and_logs_carry_no_secrets(client, member, caplog):
+    import logging
+
+    from tests.conftest import PASSWORD, Browser
+
+    assert len(client.get("/").headers["X-Request-ID"]) >= 8
+    assert client.get("/", headers={"X-Request-ID": "abcdef-123456"}).headers[
+        "X-Request-ID"] == "abcdef-123456"
+    assert client.get("/", headers={"X-Request-ID": "<bad id>"}).headers[
+        "X-Request-ID"] != "<bad id>"
+
+    caplog.set_level(logging.INFO, logger="forum")
+    Browser(client).login("maria")
+    from forum.requestlog import JsonFormatter
+
+    logged = "\n".join(JsonFormatter().format(record) for record in caplog.records)
+    assert "sign-in" in logged and "/login" in logged
+    assert PASSWORD not in logged and "maria@example.org" not in logged
+    assert "csrf" not in logged.lower()

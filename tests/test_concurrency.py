@@ -31,14 +31,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(app, database_url):
+def server(app, database_url, tmp_path):
     port = _free_port()
+    log = (tmp_path / "gunicorn.log").open("wb")  # a file, not a pipe: logs never block it
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
            "RATELIMIT_ENABLED": "false", "FORUM_ENV": "development"}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", "4", "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "forum:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -49,10 +50,12 @@ def server(app, database_url):
             time.sleep(0.1)
     else:
         process.kill()
-        pytest.fail("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+        pytest.fail("gunicorn did not start: "
+                    + (tmp_path / "gunicorn.log").read_text()[-2000:])
     yield base
     process.terminate()
     process.wait(timeout=10)
+    log.close()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from .. import requestlog
 from ..extensions import db, limiter
 from ..models import ExpertVerification
 from ..paging import requested_page, require_page_exists
@@ -111,9 +112,11 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             _sign_in(user, remember=form.remember.data)
+            requestlog.event("sign-in", user=user.id)
             flash("You are signed in.", "success")
             return redirect(safe_next(request.args.get("next")))
         form.password.errors = ["That username or email and password do not match."]
+        requestlog.event("sign-in refused")
     return render_template("accounts/login.html", form=form)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail, search
+from .. import mail, requestlog, search
 from ..extensions import db
 from ..locking import lock_for_update
 from ..models import (
@@ -37,6 +37,7 @@ def _record(actor: User, action: str, at: datetime | None = None, reason: str = 
             **targets) -> None:
     db.session.add(ModerationEvent(actor=actor, action=action, reason=reason.strip(),
                                    created_at=at or utcnow(), **targets))
+    requestlog.event("moderation", actor=actor.id, action=action)
 
 
 def _tell(user: User | None, what: str, reason: str = "", link: str = "") -> None:

@@ -1,0 +1,67 @@
+"""Structured request logs: one JSON line per request, each with a request id.
+
+Logged: method, path (without the query string, which can hold search terms),
+status, duration, the member's id. Never logged: bodies, passwords, tokens,
+email addresses or mail contents.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+log = logging.getLogger("forum.requests")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def request_id() -> str | None:
+    return g.get("request_id")
+
+
+def init_app(app: Flask) -> None:
+    if not app.testing and not logging.getLogger("forum").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.getLogger("forum").addHandler(handler)
+        logging.getLogger("forum").setLevel(logging.INFO)
+
+    @app.before_request
+    def start():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if request.endpoint != "static":
+            user = current_user.id if current_user and current_user.is_authenticated else None
+            log.info("request", extra={"fields": {
+                "request_id": g.get("request_id"), "method": request.method,
+                "path": request.path, "status": response.status_code, "user": user,
+                "ms": round((time.perf_counter() - g.get("request_started", time.perf_counter()))
+                            * 1000, 1),
+            }})
+        return response
+
+
+def event(message: str, **fields) -> None:
+    """A named event (a sign-in, a moderator action) with the request id attached."""
+    logging.getLogger("forum.events").info(
+        message, extra={"fields": {"request_id": request_id(), **fields}})
