@@ -373,3 +373,59 @@ def test_a_nonsense_label_id_is_no_label_not_an_error(moderator_browser, thread,
                                         action=f"/t/{thread.id}/label")
     assert response.status_code == 302
     assert db.session.get(Thread, thread.id).label_id is None
+
+
+def test_hidden_and_held_posts_cannot_be_quoted_by_others(app, moderator_browser,
+                                                          member_browser, other_member, thread):
+    hidden = reply_of(other_member)
+    moderator_browser.submit(f"/t/{thread.id}", {"reason": "Private details"},
+                             action=f"/p/{hidden.id}/hide")
+    page_text = page(member_browser, f"/t/{thread.id}?quote={hidden.id}")
+    assert "Reply number 1" not in page_text
+
+
+def test_counts_stay_right_when_hidden_or_held_replies_are_deleted(app, moderator, member,
+                                                                   other_member, thread):
+    from forum.moderation.services import hide_post, hold
+    from forum.posts.services import delete_post
+
+    first = reply_of(other_member)
+    hide_post(first, moderator, "x")
+    assert db.session.get(Thread, thread.id).reply_count == 1
+    delete_post(first, moderator)
+    assert db.session.get(Thread, thread.id).reply_count == 1
+    from forum.posts.services import add_reply
+
+    held = add_reply(thread, member, "held one")
+    hold(held)
+    db.session.commit()
+    before = db.session.get(Thread, thread.id).reply_count
+    delete_post(held, member)
+    assert db.session.get(Thread, thread.id).reply_count == before
+
+
+def test_a_rejected_post_cannot_be_approved_afterwards(app, moderator_browser, category):
+    author = make_user("fresh_face")
+    author.established_at = None
+    db.session.commit()
+    signed_in(app, author).submit("/c/living-with-ms/new", {"title": "Miracle cure for sale",
+                                                            "body": "buy"})
+    held = db.session.scalar(select(Post).where(Post.held_at.is_not(None)))
+    moderator_browser.submit("/mod", {"reason": "Advertising."},
+                             action=f"/mod/held/{held.id}/reject")
+    moderator_browser.submit("/mod", {}, action=f"/mod/held/{held.id}/approve")
+    post = db.session.get(Post, held.id)
+    assert post.hidden_at is not None
+    assert db.session.get(Thread, post.thread_id).hidden_at is not None
+
+
+def test_resolving_reports_on_an_already_hidden_post_closes_them(member_browser,
+                                                                 moderator_browser,
+                                                                 other_member, thread):
+    reported = reply_of(other_member)
+    member_browser.submit(f"/p/{reported.id}/flag", {"reason": "spam"})
+    moderator_browser.submit(f"/t/{thread.id}", {"reason": "Spam"},
+                             action=f"/p/{reported.id}/hide")
+    moderator_browser.submit("/mod", {"action": "hide", "note": ""},
+                             action=f"/mod/reports/post-{reported.id}")
+    assert db.session.scalar(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None))) == 0

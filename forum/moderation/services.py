@@ -181,7 +181,7 @@ def held_posts() -> list[Post]:
 
 
 def approve_post(post: Post, moderator: User) -> bool:
-    if not post.is_held:
+    if not post.is_held or post.is_hidden or post.is_deleted:
         return False
     post.held_at = None
     _set_visible(post, True)
@@ -201,6 +201,7 @@ def reject_post(post: Post, moderator: User, reason: str) -> bool:
     post.hidden_at = utcnow()
     post.hidden_by_id = moderator.id
     post.hidden_reason = reason.strip() or "Not approved by a moderator."
+    post.held_at = None  # out of the queue; hidden from now on (already out of counts)
     _record(moderator, "reject", post.hidden_at, reason, thread=post.thread, post=post,
             subject=post.author)
     _tell(post.author, "did not approve your post", reason, f"/p/{post.id}")
@@ -335,12 +336,15 @@ def resolve_reports(moderator: User, post: Post | None, subject: User | None, ac
     _record(moderator, f"resolve: {action}", now, note,
             thread=post.thread if post else None, post=post,
             subject=post.author if post else subject)
+    # hide_post and lock_thread return False without committing when it was already done;
+    # the reports are closed either way.
     if action == "hide":
-        hide_post(post, moderator, note or "Reported by members and hidden by a moderator.")
+        hide_post(post, moderator, note or "Reported by members and hidden by a moderator.") \
+            or _commit()
     elif action == "label":
         set_label(post, moderator, label, note)
     elif action == "lock":
-        lock_thread(post.thread, moderator, note or "Locked after reports.")
+        lock_thread(post.thread, moderator, note or "Locked after reports.") or _commit()
     else:
         _commit()
     return len(flags)

@@ -141,7 +141,9 @@ def soft_delete(post: Post, by: User) -> None:
         )
         db.session.expire(thread, ["deleted_at"])
     else:
-        thread.reply_count = Thread.reply_count - 1
+        if post.hidden_at is None and post.held_at is None:
+            # Hidden and held replies were already taken out of the count.
+            thread.reply_count = Thread.reply_count - 1
         db.session.flush()
         thread.last_activity_at = _last_activity(thread)
         db.session.flush()

@@ -21,6 +21,7 @@ from ..permissions import (
     can_moderate,
     can_publish_article,
     can_start_discussion,
+    can_view_post,
     can_view_thread,
     require,
 )
@@ -117,7 +118,8 @@ def render_thread(thread, reply_form, preview=None, page=None):
     quoted = request.args.get("quote", type=int)
     if quoted and 0 < quoted < 2**31 and not reply_form.body.data:
         post = posts.get_post(quoted)
-        if post is not None and post.thread_id == thread.id and not post.is_deleted:
+        if (post is not None and post.thread_id == thread.id and not post.is_deleted
+                and can_view_post(current_user, post)):
             reply_form.body.data = posts.quote(post)
     drafts.prepare(reply_form)
     return render_template("threads/thread.html", thread=thread, posts=page_posts,
