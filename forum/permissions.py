@@ -284,6 +284,13 @@ def can_ban(user, subject: User) -> Decision:
     return decision
 
 
+def can_change_role(user, subject: User) -> Decision:
+    decision = can_administer(user)
+    if decision and subject.id == user.id:
+        return deny(403, "You cannot change your own role; ask another admin.")
+    return decision
+
+
 def can_review_verifications(user, obj=None) -> Decision:
     return can_administer(user, obj)
 

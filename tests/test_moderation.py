@@ -429,3 +429,11 @@ def test_resolving_reports_on_an_already_hidden_post_closes_them(member_browser,
     moderator_browser.submit("/mod", {"action": "hide", "note": ""},
                              action=f"/mod/reports/post-{reported.id}")
     assert db.session.scalar(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None))) == 0
+
+
+def test_admins_cannot_change_their_own_role(app, admin):
+    admin_browser = signed_in(app, admin)
+    response = admin_browser.submit(f"/admin/users/{admin.username}", {"role": "member"},
+                                    action=f"/admin/users/{admin.username}/role")
+    assert response.status_code == 403
+    assert db.session.get(type(admin), admin.id).role == "admin"

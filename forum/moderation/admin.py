@@ -10,7 +10,7 @@ from ..accounts.services import find_by_username
 from ..extensions import db
 from ..models import Category, EvidenceLabel, User
 from ..paging import requested_page, require_page_exists
-from ..permissions import can_administer, require
+from ..permissions import can_administer, can_change_role, require
 from ..threads.services import categories
 from . import services
 from .forms import (
@@ -137,10 +137,9 @@ def _role_choice(user):
 @bp.post("/users/<username>/role")
 def user_role(username):
     user = find_by_username(username) or abort(404)
+    require(can_change_role(current_user, user))
     form = RoleForm()
-    if user.id == current_user.id:
-        flash("You cannot change your own role; ask another admin.", "error")
-    elif form.validate_on_submit() and services.set_role(user, current_user, form.role.data):
+    if form.validate_on_submit() and services.set_role(user, current_user, form.role.data):
         flash(f"{user.username} is now {user.role}.", "success")
     return redirect(url_for(".user_detail", username=user.username))
 
