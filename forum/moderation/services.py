@@ -305,10 +305,6 @@ def open_reports() -> list[ReportGroup]:
                   key=lambda g: (not g.urgent, -len(g.flags), -g.newest.timestamp()))
 
 
-def open_report_count() -> int:
-    return db.session.scalar(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None)))
-
-
 RESOLUTIONS = ("dismiss", "hide", "label", "lock")
 
 

@@ -226,12 +226,3 @@ def ban(username):
     services.ban(user, current_user, form.reason.data)
     flash(f"{user.username} is banned from writing.", "success")
     return redirect(back)
-
-
-def moderation_forms(thread):
-    """The forms of the "Moderate" menu on a thread page."""
-    move_form = MoveForm(formdata=None, category=thread.category_id)
-    move_form.category.choices = [(c.id, c.name) for c in categories()]
-    return {"lock_form": LockForm(formdata=None), "reason_form": ReasonForm(formdata=None),
-            "move_form": move_form, "hide_form": HideForm(formdata=None)}
-

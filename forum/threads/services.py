@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import search, text
@@ -265,12 +265,6 @@ def user_threads(user: User, page: int, per_page: int):
         .order_by(Thread.created_at.desc(), Thread.id.desc())
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-def user_post_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Post.id)).where(Post.author_id == user.id, Post.deleted_at.is_(None))
-    )
 
 
 # -- writing ---------------------------------------------------------------
