@@ -21,6 +21,11 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() not in {"0", "false", "no", "off", ""}
 
 
+def _list(name: str) -> list[str] | None:
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return items or None
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -100,4 +105,9 @@ def load_config(instance_path: Path) -> dict:
         "ARTICLE_CATEGORY": "research-news",
         "POSTS_PER_PAGE": 20,
         "SITE_NAME": "MS Community Forum",
+        # Moderators and admins must turn on two-step sign-in before using the forum.
+        # On by default in production; off elsewhere so scripted set-ups keep working.
+        "REQUIRE_STAFF_TWO_FACTOR": _flag("REQUIRE_STAFF_TWO_FACTOR", production),
+        # Host names this forum answers to (comma separated); others get 400.
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
     }

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -113,6 +114,11 @@ class User(UserMixin, db.Model):
     high_contrast: Mapped[bool] = mapped_column(Boolean, default=False)
     # For bad days: larger text, higher contrast, no motion, one column, bigger controls.
     energy_saver: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Two-step sign-in (TOTP). The secret is set only once the member has proved their
+    # app produces codes; the last accepted time step stops a code being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     # The approved verification behind the "Verified expert" badge, if any;
     # services keep at most one approved verification per user.
@@ -142,6 +148,10 @@ class User(UserMixin, db.Model):
         return {Role.MODERATOR: "Moderator", Role.ADMIN: "Admin"}.get(self.role, "")
 
     @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
     def is_verified_expert(self) -> bool:
         return self.verification is not None
 
@@ -167,6 +177,18 @@ class UserSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator app. Only a hash is
+    kept: the codes are random and long, so a fast hash is enough."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxMessage(db.Model):

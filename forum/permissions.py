@@ -255,6 +255,17 @@ def can_label(user, target=None) -> Decision:
 
 # -- moderation ------------------------------------------------------------
 
+def needs_two_factor(user, required: bool) -> bool:
+    """Staff hold other people's private words: where the community requires it
+    (REQUIRE_STAFF_TWO_FACTOR), moderators and admins sign in in two steps."""
+    return required and is_moderator(user)
+
+
+def must_set_up_two_factor(user, required: bool) -> bool:
+    """Staff who need two-step sign-in turn it on before doing anything else."""
+    return needs_two_factor(user, required) and not user.has_two_factor
+
+
 def can_moderate(user, obj=None) -> Decision:
     decision = _member(user, "moderate")
     if decision and not is_moderator(user):
@@ -288,6 +299,15 @@ def can_change_role(user, subject: User) -> Decision:
     decision = can_administer(user)
     if decision and subject.id == user.id:
         return deny(403, "You cannot change your own role; ask another admin.")
+    return decision
+
+
+def can_reset_two_factor(user, subject: User) -> Decision:
+    """For a member who lost both phone and recovery codes; one's own is turned off
+    in settings, with a code."""
+    decision = can_administer(user)
+    if decision and subject.id == user.id:
+        return deny(403, "Turn off your own two-step sign-in from your settings.")
     return decision
 
 

@@ -213,3 +213,38 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired(message="Please fill this in.")],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+def _code_field(label="Code", description="The six-digit code from your authenticator app, "
+                "or one of your recovery codes."):
+    return StringField(
+        label,
+        validators=[DataRequired(message="Please type the code."), Length(max=40)],
+        description=description,
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false",
+                   "autocapitalize": "off"},
+    )
+
+
+def _current_password():
+    return PasswordField(
+        "Your current password",
+        validators=[DataRequired(message="Please give your password."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TwoFactorLoginForm(FlaskForm):
+    code = _code_field()
+
+
+class TwoFactorEnableForm(FlaskForm):
+    code = _code_field("Code from your app", "The six-digit code your app shows now.")
+    password = _current_password()
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    """Turning it off, or new recovery codes: the password and a current code."""
+
+    password = _current_password()
+    code = _code_field()

@@ -1,5 +1,6 @@
 """Accounts: registration, sign-in and out, confirmation, resets, profiles, settings."""
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -11,23 +12,26 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
 
 from .. import requestlog
 from ..extensions import db, limiter
-from ..models import ExpertVerification
+from ..models import ExpertVerification, User
 from ..paging import requested_page, require_page_exists
 from ..permissions import (
     can_manage_account,
     can_report_user,
     can_review_verifications,
     can_see_own_reports,
+    must_set_up_two_factor,
+    needs_two_factor,
     require,
 )
 from ..threads import services as threads
-from . import preferences, services
+from . import preferences, services, two_factor
 from .forms import (
     DecisionForm,
     DeleteAccountForm,
@@ -42,6 +46,9 @@ from .forms import (
     ResetForm,
     ResetRequestForm,
     RevokeForm,
+    TwoFactorConfirmForm,
+    TwoFactorEnableForm,
+    TwoFactorLoginForm,
     VerificationRequestForm,
 )
 
@@ -110,6 +117,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.username.data, form.password.data)
+        if user is not None and user.has_two_factor:
+            # The password was right; the session remembers that for a few minutes only.
+            session[PENDING] = {"user": user.id, "at": int(time.time()),
+                                "remember": bool(form.remember.data)}
+            return redirect(url_for(".login_code", next=request.args.get("next")))
         if user is not None:
             _sign_in(user, remember=form.remember.data)
             requestlog.event("sign-in", user=user.id)
@@ -118,6 +130,65 @@ def login():
         form.password.errors = ["That username or email and password do not match."]
         requestlog.event("sign-in refused")
     return render_template("accounts/login.html", form=form)
+
+
+PENDING = "two_factor_pending"
+PENDING_MAX_AGE = 300
+
+
+def _pending_user():
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
+        return None, False
+    user = db.session.get(User, pending.get("user"))
+    if user is None or user.deleted_at is not None or not user.has_two_factor:
+        return None, False
+    return user, pending.get("remember", False)
+
+
+def _pending_key():
+    pending = session.get(PENDING)
+    return f"two-factor:{pending.get('user')}" if isinstance(pending, dict) else "two-factor:-"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@_limit("LOGIN")
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], methods=["POST"],
+               key_func=_pending_key, deduct_when=lambda response: response.status_code != 302)
+def login_code():
+    """The second step of signing in, for accounts with two-step sign-in turned on."""
+    user, remember = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Please sign in again: that took longer than five minutes.", "info")
+        return redirect(url_for(".login", next=request.args.get("next")))
+    form = TwoFactorLoginForm()
+    if form.validate_on_submit():
+        method = two_factor.verify(user, form.code.data)
+        if method is not None:
+            session.pop(PENDING, None)
+            _sign_in(user, remember=remember)
+            requestlog.event("sign-in", user=user.id, second_step=method)
+            if method == "recovery":
+                flash(f"You used a recovery code; {two_factor.remaining_recovery_codes(user)} "
+                      "are left. You can make new ones in your settings.", "info")
+            flash("You are signed in.", "success")
+            return redirect(safe_next(request.args.get("next")))
+        form.code.errors = ["That code does not match. Type the newest code from your app, "
+                            "or one of your recovery codes."]
+        requestlog.event("sign-in refused", second_step=True)
+    return render_template("accounts/login_code.html", form=form)
+
+
+@bp.before_app_request
+def require_staff_two_factor():
+    """Where the community requires it, staff set up two-step sign-in first."""
+    if not must_set_up_two_factor(current_user, current_app.config["REQUIRE_STAFF_TWO_FACTOR"]):
+        return None
+    if request.endpoint in TWO_FACTOR_SETUP_ENDPOINTS:
+        return None
+    flash("Moderators and admins need two-step sign-in. Please turn it on to continue.", "info")
+    return redirect(url_for("accounts.two_factor_settings"))
 
 
 @bp.post("/logout")
@@ -284,6 +355,107 @@ def reading_preferences():
         flash("Your reading preferences are saved.", "success")
         return response
     return render_template("accounts/preferences.html", form=form)
+
+
+# -- two-step sign-in --------------------------------------------------------
+
+SETUP = "two_factor_setup"
+TWO_FACTOR_SETUP_ENDPOINTS = {
+    "accounts.two_factor_settings", "accounts.two_factor_qr", "accounts.enable_two_factor",
+    "accounts.logout",
+    "accounts.toggle_energy_saver", "accounts.reading_preferences", "static", "health.healthz",
+}
+
+
+def _two_factor_page(**forms):
+    user = current_user
+    context = {"remaining": 0, "required": needs_two_factor(
+        user, current_app.config["REQUIRE_STAFF_TWO_FACTOR"])}
+    if user.has_two_factor:
+        context["remaining"] = two_factor.remaining_recovery_codes(user)
+        forms.setdefault("disable_form", TwoFactorConfirmForm(formdata=None))
+        forms.setdefault("codes_form", TwoFactorConfirmForm(formdata=None))
+    else:
+        # The secret waits in the signed session until a code proves the app has it.
+        secret = session.get(SETUP) or two_factor.new_secret()
+        session[SETUP] = secret
+        uri = two_factor.provisioning_uri(user, secret)
+        context.update(secret=two_factor.grouped(secret), uri=uri)
+        forms.setdefault("enable_form", TwoFactorEnableForm(formdata=None))
+    return render_template("accounts/two_factor.html", **context, **forms)
+
+
+def _recovery_codes_page(codes):
+    return render_template("accounts/recovery_codes.html", codes=codes)
+
+
+@bp.get("/settings/two-factor")
+def two_factor_settings():
+    require(can_manage_account(current_user))
+    return _two_factor_page()
+
+
+@bp.get("/settings/two-factor/qr.svg")
+def two_factor_qr():
+    """The set-up secret as a QR code; served from here so the page needs no data: URLs."""
+    require(can_manage_account(current_user))
+    secret = session.get(SETUP)
+    if current_user.has_two_factor or not secret:
+        abort(404)
+    svg = two_factor.qr_svg(two_factor.provisioning_uri(current_user, secret))
+    return current_app.response_class(svg, mimetype="image/svg+xml",
+                                      headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/settings/two-factor/enable")
+def enable_two_factor():
+    require(can_manage_account(current_user))
+    form = TwoFactorEnableForm()
+    secret = session.get(SETUP)
+    if current_user.has_two_factor or not secret:
+        return redirect(url_for(".two_factor_settings"))
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.enable(current_user, secret, form.code.data, form.password.data)
+        except two_factor.TwoFactorError as error:
+            _apply_errors(form, error)
+        else:
+            session.pop(SETUP, None)
+            requestlog.event("two-factor on", user=current_user.id)
+            return _recovery_codes_page(codes)
+    return _two_factor_page(enable_form=form)
+
+
+def _with_password_and_code(change, form_name, done):
+    """Making new recovery codes and turning off both need the password and a code."""
+    require(can_manage_account(current_user))
+    if not current_user.has_two_factor:
+        return redirect(url_for(".two_factor_settings"))
+    form = TwoFactorConfirmForm()
+    if form.validate_on_submit():
+        try:
+            result = change(current_user, form.password.data, form.code.data)
+        except two_factor.TwoFactorError as error:
+            _apply_errors(form, error)
+        else:
+            return done(result)
+    return _two_factor_page(**{form_name: form})
+
+
+@bp.post("/settings/two-factor/recovery-codes")
+def new_recovery_codes():
+    return _with_password_and_code(two_factor.regenerate_recovery_codes, "codes_form",
+                                   _recovery_codes_page)
+
+
+@bp.post("/settings/two-factor/disable")
+def disable_two_factor():
+    def done(_):
+        requestlog.event("two-factor off", user=current_user.id)
+        flash("Two-step sign-in is off.", "success")
+        return redirect(url_for(".two_factor_settings"))
+
+    return _with_password_and_code(two_factor.disable, "disable_form", done)
 
 
 @bp.post("/settings/energy-saver")

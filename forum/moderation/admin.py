@@ -10,7 +10,7 @@ from ..accounts.services import find_by_username
 from ..extensions import db
 from ..models import Category, EvidenceLabel, User
 from ..paging import requested_page, require_page_exists
-from ..permissions import can_administer, can_change_role, require
+from ..permissions import can_administer, can_change_role, can_reset_two_factor, require
 from ..threads.services import categories
 from . import services
 from .forms import (
@@ -127,7 +127,8 @@ def user_detail(username):
     user = find_by_username(username) or abort(404)
     events = services.events(requested_page(), 50, subject=user)
     return render_template("admin/user.html", user=user, events=events,
-                           role_form=RoleForm(formdata=None, role=_role_choice(user)))
+                           role_form=RoleForm(formdata=None, role=_role_choice(user)),
+                           reset_form=ReasonForm(formdata=None))
 
 
 def _role_choice(user):
@@ -141,6 +142,18 @@ def user_role(username):
     form = RoleForm()
     if form.validate_on_submit() and services.set_role(user, current_user, form.role.data):
         flash(f"{user.username} is now {user.role}.", "success")
+    return redirect(url_for(".user_detail", username=user.username))
+
+
+@bp.post("/users/<username>/two-factor/reset")
+def user_two_factor_reset(username):
+    user = find_by_username(username) or abort(404)
+    require(can_reset_two_factor(current_user, user))
+    form = ReasonForm()
+    if form.validate_on_submit() and services.reset_two_factor(user, current_user,
+                                                                form.reason.data):
+        flash(f"Two-step sign-in is off for {user.username}; they can sign in with their "
+              "password and set it up again.", "success")
     return redirect(url_for(".user_detail", username=user.username))
 
 

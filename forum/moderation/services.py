@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import mail, requestlog, search
+from ..accounts import two_factor
 from ..extensions import db
 from ..locking import lock_for_update
 from ..models import (
@@ -392,6 +393,17 @@ def set_role(user: User, admin: User, role: str) -> bool:
         return False
     old, user.role = user.role, role
     _record(admin, "role", reason=f"{old} → {role}", subject=user)
+    _commit()
+    return True
+
+
+def reset_two_factor(user: User, admin: User, reason: str) -> bool:
+    """Turn off a member's two-step sign-in, after the admin checked who is asking."""
+    if not user.has_two_factor:
+        return False
+    two_factor.turn_off(user)
+    _record(admin, "two-factor reset", reason=reason, subject=user)
+    _tell(user, "Two-step sign-in was turned off for your account by an admin", reason)
     _commit()
     return True
 
