@@ -111,3 +111,16 @@ def test_every_response_has_a_request_id_and_logs_carry_no_secrets(client, membe
     assert "sign-in" in logged and "/login" in logged
     assert PASSWORD not in logged and "maria@example.org" not in logged
     assert "csrf" not in logged.lower()
+
+
+def test_trusted_hosts_refuse_other_host_headers(app, client):
+    app.config["TRUSTED_HOSTS"] = ["forum.example"]
+    try:
+        refused = client.get("/", headers={"Host": "evil.example"})
+        served = client.get("/", headers={"Host": "forum.example"})
+    finally:
+        app.config["TRUSTED_HOSTS"] = None
+    assert refused.status_code == 400
+    assert "Content-Security-Policy" in refused.headers
+    assert "Traceback" not in refused.get_data(as_text=True)
+    assert served.status_code == 200
