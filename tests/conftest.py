@@ -171,3 +171,7 @@ def member_browser(app, member):
 @pytest.fixture
 def moderator_browser(app, moderator):
     return _signed_in(app, moderator)
+
+
+# The live gunicorn server (tests/live.py), for any test that asks for `server`.
+from tests.live import server  # noqa: E402, F401
