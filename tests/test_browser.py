@@ -14,8 +14,10 @@ Playwright these tests skip, except under CI (CI=true), where they fail.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+import pyotp
 import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -189,6 +191,7 @@ PAGES = [
     PageType("register", "/register", ("anonymous",)),
     PageType("reading-settings", "/settings/preferences", ("anonymous",)),
     PageType("settings", "/settings", SIGNED_IN),
+    PageType("two-step-sign-in", "/settings/two-factor", SIGNED_IN),
     PageType("profile", "/u/prof_k", ROLES),
     PageType("search", "/search?q=fatigue", ROLES),
     PageType("tag", "/tag/fatigue", ROLES),
@@ -426,4 +429,44 @@ def test_a_moderator_locks_a_thread_by_keyboard_alone(demo, visitors):
     visitor.press_and_wait("Enter")
     assert "The thread is locked." in visitor.page.inner_text(".flashes")
     assert "Resolved: thank you all" in visitor.page.inner_text(".notice-locked")
+    assert_clean(visitor, trail)
+
+
+def test_turning_on_two_step_sign_in_and_using_it_by_keyboard_alone(demo, visitors):
+    visitor = visitors()
+    trail: list[dict] = []
+    username = "tea_and_toast"
+    sign_in_by_keyboard(visitor, username, trail)
+    visitor.open("/settings")
+    visitor.tab_to("e.tagName === 'A' && e.innerText.includes('Set up two-step sign-in')", trail)
+    visitor.press_and_wait("Enter")
+    assert visitor.page.url.endswith("/settings/two-factor")
+    qr = visitor.page.locator("img.qr")
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "the QR code did not load"
+    secret = visitor.page.inner_text("code.secret").replace(" ", "")
+    totp = pyotp.TOTP(secret)
+
+    type_into(visitor, "e.id === 'code'", totp.now(), trail)
+    type_into(visitor, "e.id === 'password'", PASSWORDS[username], trail)
+    visitor.press_and_wait("Enter")
+    assert visitor.page.inner_text("h1") == "Your recovery codes"
+    assert visitor.page.locator(".recovery-codes li").count() == 10
+    assert_no_axe_violations(visitor, "the recovery codes")
+    visitor.tab_to("e.tagName === 'A' && e.innerText.includes('I have saved them')", trail)
+    visitor.press_and_wait("Enter")
+    assert "Two-step sign-in is on" in visitor.page.inner_text("main")
+    assert_no_axe_violations(visitor, "two-step sign-in, on")
+
+    visitor.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Sign out')", trail)
+    visitor.press_and_wait("Enter")
+    visitor.open("/login")
+    type_into(visitor, "e.id === 'username'", username, trail)
+    type_into(visitor, "e.id === 'password'", PASSWORDS[username], trail)
+    visitor.press_and_wait("Enter")
+    assert "/login/code" in visitor.page.url
+    assert_no_axe_violations(visitor, "the sign-in code page")
+    # A phone a step ahead: newer than the code used to turn it on, whenever the clock ticks.
+    type_into(visitor, "e.id === 'code'", totp.at(time.time() + totp.interval), trail)
+    visitor.press_and_wait("Enter")
+    assert visitor.page.get_by_role("button", name="Sign out").is_visible()
     assert_clean(visitor, trail)
