@@ -1,9 +1,11 @@
-"""Rate limits on sign-in, registration and reset requests."""
+"""Rate limits on sign-in (both steps), registration, reset requests and writing."""
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from forum import create_app
+from forum.accounts import two_factor
 from forum.extensions import db, limiter
 from forum.models import OutboxMessage, User
 from tests.conftest import PASSWORD, Browser, RequestClient
@@ -88,3 +90,17 @@ def test_a_flood_of_replies_gets_429_and_nothing_half_written(limited, member, o
     assert db.session.scalar(select(func.count(Post.id)).where(
         Post.author_id == member.id)) == 3
     assert db.session.get(Thread, thread.id).reply_count == 3
+
+
+def test_guessing_sign_in_codes_is_limited_per_account(limited, member):
+    secret = two_factor.new_secret()
+    two_factor.enable(member, secret, pyotp.TOTP(secret).now(), PASSWORD)
+    limited.config["RATELIMIT_LOGIN"] = "100 per minute"
+    statuses = []
+    for n in range(6):  # each guess from a new browser and address, as a botnet would
+        browser = Browser(limited.test_client())
+        browser.client.environ_base["REMOTE_ADDR"] = f"10.0.2.{n}"
+        step = browser.submit("/login", {"username": "maria", "password": PASSWORD})
+        assert step.headers["Location"].startswith("/login/code")
+        statuses.append(browser.submit(step.headers["Location"], {"code": "000000"}).status_code)
+    assert statuses == [200] * 5 + [429]
