@@ -124,3 +124,22 @@ def test_trusted_hosts_refuse_other_host_headers(app, client):
     assert "Content-Security-Policy" in refused.headers
     assert "Traceback" not in refused.get_data(as_text=True)
     assert served.status_code == 200
+
+
+def _error_responses(client, member_browser):
+    yield 400, client.post("/logout")  # no CSRF token
+    yield 403, member_browser.get("/mod")
+    yield 404, client.get("/t/2147483647")
+    yield 405, client.get("/logout")
+    yield 413, client.post("/login", data={"username": "x" * (2 * 1024 * 1024)})
+
+
+def test_error_pages_are_the_forums_own_and_carry_the_headers(client, member_browser):
+    for status, response in _error_responses(client, member_browser):
+        body = response.get_data(as_text=True)
+        assert response.status_code == status
+        assert response.headers["Content-Security-Policy"], status
+        assert response.headers["X-Content-Type-Options"] == "nosniff", status
+        assert response.headers["Referrer-Policy"] == "same-origin", status
+        assert "Traceback" not in body and "Werkzeug" not in body, status
+        assert "MS Community Forum" in body, status  # the site's own layout
