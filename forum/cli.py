@@ -65,6 +65,22 @@ def seed_demo(if_empty):
     click.echo("Demo community loaded." if created else "Demo community already present.")
 
 
+@seed.command("bulk", help="Load synthetic threads for benchmarks: N threads of M posts each.")
+@click.option("--threads", "threads", type=click.IntRange(min=1), required=True,
+              help="How many threads to add.")
+@click.option("--posts", "posts", type=click.IntRange(min=1), required=True,
+              help="Posts in each thread, the opening post included.")
+def seed_bulk(threads, posts):
+    from . import bulk
+
+    if current_app.config["FORUM_ENV"] == "production":
+        raise click.ClickException("Refusing to load bulk content when FORUM_ENV=production.")
+    with click.progressbar(length=threads * posts, label="Writing posts") as bar:
+        result = bulk.load(threads, posts, progress=bar.update)
+    click.echo(f"{result.threads} threads and {result.posts} posts added "
+               f"(accounts bulk_member_01..{bulk.MEMBERS:02d}, password {bulk.BULK_PASSWORD!r}).")
+
+
 @click.group("text", help="Stored text.")
 def text_group():
     pass
