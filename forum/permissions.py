@@ -266,11 +266,19 @@ def must_set_up_two_factor(user, required: bool) -> bool:
     return needs_two_factor(user, required) and not user.has_two_factor
 
 
+def _not_suspended(user, decision: Decision) -> Decision:
+    """Staff an admin suspended or banned keep reading as staff (hidden posts too), but,
+    like any suspended member, change nothing: no moderation, no admin pages."""
+    if decision and is_suspended(user):
+        return deny(403, suspension_notice(user))
+    return decision
+
+
 def can_moderate(user, obj=None) -> Decision:
     decision = _member(user, "moderate")
     if decision and not is_moderator(user):
         return deny(403, "Only moderators can do that.")
-    return decision
+    return _not_suspended(user, decision)
 
 
 def can_lock_thread(user, thread: Thread) -> Decision:
@@ -319,7 +327,7 @@ def can_administer(user, obj=None) -> Decision:
     decision = _member(user, "continue")
     if decision and not is_admin(user):
         return deny(403, "Only admins can do that.")
-    return decision
+    return _not_suspended(user, decision)
 
 
 # -- enforcement -----------------------------------------------------------
