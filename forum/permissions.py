@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, true
 
 from . import community
 from .dates import human_date
-from .models import Post, Role, Thread, User, utcnow
+from .models import ExpertVerification, Post, Role, Thread, User, utcnow
 
 LOGIN = "login"
 
@@ -110,6 +110,15 @@ def _writer(user, action: str) -> Decision:
 
 def can_manage_account(user, obj=None) -> Decision:
     return _member(user, "change your settings")
+
+
+def can_edit_profile(user, obj=None) -> Decision:
+    """The public profile is writing others read: suspended members keep their private
+    settings but leave their name and bio as they are until the suspension ends."""
+    decision = _member(user, "change your profile")
+    if decision and is_suspended(user):
+        return deny(403, suspension_notice(user))
+    return decision
 
 
 # -- reading ---------------------------------------------------------------
@@ -321,6 +330,13 @@ def can_reset_two_factor(user, subject: User) -> Decision:
 
 def can_review_verifications(user, obj=None) -> Decision:
     return can_administer(user, obj)
+
+
+def can_decide_verification(user, verification: ExpertVerification) -> Decision:
+    decision = can_review_verifications(user)
+    if decision and verification.user_id == user.id:
+        return deny(403, "Another admin decides your own request.")
+    return decision
 
 
 def can_administer(user, obj=None) -> Decision:

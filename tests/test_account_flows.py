@@ -3,12 +3,14 @@
 import json
 import re
 import warnings
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import MetaData, Table, func, inspect, select
 
 from forum.extensions import db
-from forum.models import OutboxMessage, Post, PostRevision, User
+from forum.models import ExpertVerification, OutboxMessage, Post, PostRevision, User, utcnow
+from forum.moderation.services import suspend
 from tests.conftest import PASSWORD, Browser
 from tests.factories import make_category, make_discussion
 
@@ -303,3 +305,32 @@ def test_mail_links_ignore_the_requests_host_header(client, member):
     (message,) = outbox("maria@example.org")
     assert "evil.example" not in message.body
     assert "http://127.0.0.1:5000/reset/" in message.body
+
+
+def test_an_admin_cannot_approve_their_own_verification(app, admin):
+    admin_browser = Browser(app.test_client())
+    admin_browser.login(admin.username)
+    assert admin_browser.submit("/settings/verification", {
+        "credentials": "Neurologist", "affiliation": "Teaching hospital",
+        "register_name": "GMC", "register_number": "7654321",
+        "evidence_url": "https://example.org/gmc/7654321"}).status_code == 302
+    queue = admin_browser.get("/admin/verifications").get_data(as_text=True)
+    assert "Another admin decides your own request." in queue
+    request_id = db.session.scalar(select(ExpertVerification.id))
+    refused = admin_browser.submit("/admin/verifications", {
+        "decision": "approve", "checked_register": "y", "reason": "It is me."},
+        action=f"/admin/verifications/{request_id}")
+    assert refused.status_code == 403
+    assert db.session.get(ExpertVerification, request_id).status == "pending"
+
+
+def test_a_suspended_member_keeps_settings_but_not_the_public_profile(app, member_browser,
+                                                                       member, moderator):
+    suspend(member, moderator, utcnow() + timedelta(days=3), "Cooling off")
+    page = member_browser.get("/settings").get_data(as_text=True)
+    assert "Save profile" not in page and "suspended until" in page
+    refused = member_browser.submit("/settings", {"display_name": "New name", "bio": "Hi"})
+    assert refused.status_code == 403
+    assert user_named("maria").display_name == ""
+    reading = member_browser.submit("/settings/preferences", {"text_size": "large"})
+    assert reading.status_code == 302

@@ -266,9 +266,10 @@ ROWS = [
     Row("GET", "/reset/not-a-token", everyone(302)),
     Row("POST", "/reset/not-a-token", everyone(302)),
 
-    # -- accounts: one's own settings (suspended members keep them) -----------------------
+    # -- accounts: one's own settings (suspended members keep the private ones) ------------
     Row("GET", "/settings", signed_in(200)),
-    Row("POST", "/settings", signed_in(W)),
+    # The public profile is writing: suspended members leave it as it is.
+    Row("POST", "/settings", (L, W, W, W, W, W, 403)),
     Row("POST", "/settings/email", signed_in(W)),
     Row("GET", "/settings/email/not-a-token", everyone(200)),
     Row("POST", "/settings/email/not-a-token", everyone(302)),

@@ -22,6 +22,8 @@ from ..extensions import db, limiter
 from ..models import ExpertVerification, User
 from ..paging import requested_page, require_page_exists
 from ..permissions import (
+    can_decide_verification,
+    can_edit_profile,
     can_manage_account,
     can_report_user,
     can_review_verifications,
@@ -287,6 +289,8 @@ def _settings(**forms):
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     require(can_manage_account(current_user))
+    if request.method == "POST":
+        require(can_edit_profile(current_user))
     form_class = ExpertProfileForm if current_user.is_verified_expert else ProfileForm
     form = form_class(obj=current_user)
     if form.validate_on_submit():
@@ -527,6 +531,7 @@ def decide_verification(request_id):
     verification = db.session.get(ExpertVerification, request_id)
     if verification is None or verification.status != "pending":
         abort(404, "That request is not waiting for a decision.")
+    require(can_decide_verification(current_user, verification))
     form = DecisionForm()
     if not form.validate_on_submit():
         return render_template("accounts/verification_queue.html",
