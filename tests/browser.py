@@ -190,6 +190,23 @@ class Visitor:
         """Why the page scrolls sideways at this width, or None when it does not."""
         return self.page.evaluate(OVERFLOW_JS)
 
+    def zoom_text(self, factor: float) -> None:
+        """Text-only zoom, as a person sets it in the browser: the default font size
+        times `factor` (1 for the usual 16 px). The forum sizes text and layout in rem
+        and %, so everything follows it."""
+        if not hasattr(self, "_cdp"):
+            self._cdp = self.context.new_cdp_session(self.page)
+        before = self.page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        self._cdp.send("Page.setFontSizes", {"fontSizes": {
+            "standard": round(16 * factor), "fixed": round(13 * factor)}})
+        # The new size reaches the page a frame or two later; wait for it and for layout.
+        if factor != 1:
+            self.page.wait_for_function(
+                "before => parseFloat(getComputedStyle(document.body).fontSize) > before",
+                arg=before)
+        self.page.evaluate("() => new Promise(done => requestAnimationFrame("
+                           "() => requestAnimationFrame(done)))")
+
     def small_primary_buttons(self) -> list[str]:
         return self.page.evaluate(SMALL_PRIMARY_JS)
 

@@ -245,6 +245,14 @@ def audit(visitor: Visitor, page: PageType, path: str, role: str, mode: str,
         problems.add("first Tab does not reach 'Skip to content'", where, first["what"])
     elif not first["ring"] or not first["onScreen"]:
         problems.add("'Skip to content' has no visible focus ring", where, first["outline"])
+    if mode == NORMAL:
+        # WCAG 1.4.4: with text alone at 200 % nothing is lost, so nothing scrolls sideways.
+        visitor.resize(WIDE)
+        visitor.zoom_text(2)
+        overflow = visitor.overflow()
+        if overflow:
+            problems.add("horizontal scrolling with text at 200 %", where, overflow)
+        visitor.zoom_text(1)
 
 
 @pytest.mark.parametrize("role", ROLES)
