@@ -1,5 +1,6 @@
 """The MS community forum: `create_app` builds the Flask application."""
 
+import os
 from pathlib import Path
 
 from flask import Flask, Request, abort, has_request_context, request
@@ -29,8 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_template_globals(app)
-    security.init_app(app)
     requestlog.init_app(app)
+    # After-request functions run last-registered first: the security headers go on
+    # before anything else, so a failure later in finishing a response keeps them.
+    security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app
@@ -97,9 +100,23 @@ def register_extensions(app: Flask) -> None:
 
 def _tune_sqlite(engine) -> None:
     from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+
+    database = engine.url.database or ""
+    # A plain file path; in-memory databases and `file:` URIs are left alone.
+    path = database if database and database != ":memory:" and not database.startswith(
+        "file:") else None
+
+    def writable() -> bool:
+        # The operator may make the file read-only (chmod, chattr +i) while the forum
+        # runs. Connections opened before that would go on writing into the WAL and
+        # fail later at a checkpoint; connections opened after it are read-only for
+        # good. Asking the file itself (one access() call per transaction) makes every
+        # worker refuse writes at once, and write again once the file is writable.
+        return path is None or os.access(path, os.W_OK)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection, record):
         # SQLAlchemy emits BEGIN itself (below), so a write can ask for BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         # WAL lets readers go on while one writer writes; the busy timeout makes
@@ -110,6 +127,13 @@ def _tune_sqlite(engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite silently opens an unwritable file read-only, and it stays so.
+        record.info["opened_read_only"] = not writable()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_connection, record, _proxy):
+        if record.info.get("opened_read_only") and writable():
+            raise DisconnectionError("the file is writable again; reconnecting")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -118,7 +142,14 @@ def _tune_sqlite(engine) -> None:
         # with "database is locked" when it writes. Page views only read: a deferred
         # BEGIN reads a snapshot and never blocks. Commands run alone, also deferred.
         writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        # An unwritable file: reads go on, and the first write fails ("attempt to
+        # write a readonly database", a 503 with the text kept) after the member has
+        # been loaded, so the page still knows who they are.
+        read_only = not writable()
+        if connection.info.get("query_only", False) != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            connection.info["query_only"] = read_only
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing and not read_only else "BEGIN")
 
 
 def register_blueprints(app: Flask) -> None:

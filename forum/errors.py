@@ -4,11 +4,12 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from .extensions import db
+from .extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,21 @@ MESSAGES = {
     500: "Something went wrong on our side. Nothing you typed was saved twice.",
     503: "The forum is briefly unavailable. Please try again in a minute.",
 }
+
+# A form sent while the database cannot write. "May": on Postgres the connection can
+# drop after the commit reached the server; a resend is safe (submission tokens).
+NOT_SAVED = ("The forum cannot save anything at the moment, so what you sent may not have "
+             "been saved. Please try again in a few minutes.")
+
+SOMETHING_WRONG = ("Something went wrong on our side, so what you sent may not have been "
+                   "saved. We have logged the problem.")
+
+# Seconds a 503 asks clients to wait (the Retry-After header).
+RETRY_AFTER = 30
+
+# Database errors that retrying will not cure: a missing check before a constraint, a
+# value too long for its column, broken SQL. They are bugs (500), not an outage (503).
+BUGS = (IntegrityError, DataError, ProgrammingError)
 
 TITLES = {
     400: "Something was wrong with that request",
@@ -88,14 +104,64 @@ def _kept_text() -> list[tuple[str, str, str]]:
     return fields
 
 
-def _rollback() -> None:
+def rollback_quietly() -> None:
     try:
         db.session.rollback()
     except Exception:
         log.exception("rollback failed")
 
 
+def forget_unloadable_user() -> None:
+    """When the database is down the signed-in member cannot be loaded, and every
+    later read of `current_user` (the error page, the request log) would try again
+    and fail again, turning a 503 into a 500. For the rest of this request they are
+    shown the page as a visitor; their session cookie is left as it is, so they are
+    still signed in once the database is back."""
+    try:
+        current_user.is_authenticated  # noqa: B018 (loads the member if not loaded yet)
+    except Exception:
+        rollback_quietly()
+        login_manager._update_request_context_with_user()  # the anonymous user
+
+
+def _end_session(_error) -> None:
+    """Close the request's database session without letting a dead connection turn a
+    finished response into the server's bare 500. Closing rolls back whatever is still
+    open (a page's reads); if the database went away after the response was made, that
+    ROLLBACK fails. Flask-SQLAlchemy's own teardown, which would raise, then finds
+    nothing left to close."""
+    try:
+        db.session.remove()
+    except Exception as error:
+        log.warning("closing the database session failed (%s)", type(error).__name__)
+        try:
+            db.session.invalidate()  # drop the connection without talking to it
+        except Exception:
+            log.exception("invalidating the database session failed")
+        db.session.registry.clear()
+
+
+def _not_saved_page(code: int, title: str, message: str) -> str | None:
+    """A refused form's text, back in a form ready to send again; None when the form
+    had no text worth keeping (or came from another site)."""
+    kept = _kept_text()
+    if not kept:
+        return None
+    context = {"fields": kept, "action": request.path, "code": code, "title": title,
+               "message": message, "once": any(name in HIDDEN_FIELDS for name, _, _ in kept)}
+    try:
+        return render_template("errors/not_saved.html", **context)
+    except Exception:  # the layout read the database again (the member's details)
+        log.exception("the not-saved page could not be rendered; trying as a visitor")
+        rollback_quietly()
+        login_manager._update_request_context_with_user()  # the anonymous user
+        return render_template("errors/not_saved.html", **context)
+
+
 def init_app(app: Flask) -> None:
+    # Registered after Flask-SQLAlchemy's teardown, so it runs before it.
+    app.teardown_appcontext(_end_session)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         kept = _kept_text()
@@ -124,18 +190,34 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error):
         if (error.code or 500) >= 500:
-            _rollback()
+            rollback_quietly()
         return _render(error)
 
-    @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def database_error(error):
+        if isinstance(error, BUGS) and not error.connection_invalidated:
+            return unexpected_error(error)
+        # The database is down, restarting, read-only (a SQLite file made unwritable, a
+        # Postgres replica) or busy: worth trying again in a while.
         log.exception("database error")
-        _rollback()
-        return _render(ServiceUnavailable()), 503
+        rollback_quietly()
+        forget_unloadable_user()
+        if request.method == "POST":
+            page = _not_saved_page(503, "We could not save that just now", NOT_SAVED)
+            if page is not None:
+                return page, 503, {"Retry-After": str(RETRY_AFTER)}
+        unavailable = ServiceUnavailable(retry_after=RETRY_AFTER)
+        if request.method == "POST":
+            unavailable.description = NOT_SAVED
+        return _render(unavailable), 503
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
         log.exception("unhandled error")
-        _rollback()
+        rollback_quietly()
+        forget_unloadable_user()
+        if request.method == "POST":
+            page = _not_saved_page(500, "Something went wrong", SOMETHING_WRONG)
+            if page is not None:
+                return page, 500
         return _render(InternalServerError()), 500
