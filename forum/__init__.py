@@ -74,6 +74,13 @@ def _refuse_nul_in_path():
 
 
 def register_extensions(app: Flask) -> None:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        # A database host that drops packets must give a 503 within seconds, not hang
+        # every worker until gunicorn kills it.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+            app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
     db.init_app(app)
     migrate.init_app(
         app,
