@@ -97,7 +97,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
-    from .accounts.services import load_user
+    from .accounts.sessions import load_user
 
     login_manager.user_loader(load_user)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

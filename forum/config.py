@@ -80,6 +80,8 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_LOGIN_ACCOUNT": "20 per hour",
         "RATELIMIT_REGISTER": "10 per hour",
         "RATELIMIT_RESET": "5 per hour",
+        # Guesses at a two-step code, per account: signing in, turning it on or off.
+        "RATELIMIT_TWO_FACTOR": "10 per 10 minutes;30 per hour",
         # Writing, per member: replies, new threads and articles, reports.
         "RATELIMIT_POST": os.environ.get("RATELIMIT_POST", "10 per minute;200 per day"),
         "RATELIMIT_FLAG": os.environ.get("RATELIMIT_FLAG", "10 per minute;50 per day"),

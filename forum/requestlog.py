@@ -41,11 +41,13 @@ def init_app(app: Flask) -> None:
         logging.getLogger("forum").addHandler(handler)
         logging.getLogger("forum").setLevel(logging.INFO)
 
-    @app.before_request
     def start():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
+
+    # First of all, so a request another hook answers early (a redirect) has its id too.
+    app.before_request_funcs.setdefault(None, []).insert(0, start)
 
     @app.after_request
     def finish(response):

@@ -1,5 +1,7 @@
 """Rate limits on sign-in (both steps), registration, reset requests and writing."""
 
+import time
+
 import pyotp
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +19,7 @@ def limited(app):
     limited_app = create_app({
         "TESTING": True, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_LOGIN": "3 per minute", "RATELIMIT_LOGIN_ACCOUNT": "5 per hour",
+        "RATELIMIT_TWO_FACTOR": "5 per hour",
         "RATELIMIT_REGISTER": "2 per hour", "RATELIMIT_RESET": "2 per hour",
     })
     limited_app.test_client_class = RequestClient
@@ -104,3 +107,18 @@ def test_guessing_sign_in_codes_is_limited_per_account(limited, member):
         assert step.headers["Location"].startswith("/login/code")
         statuses.append(browser.submit(step.headers["Location"], {"code": "000000"}).status_code)
     assert statuses == [200] * 5 + [429]
+
+
+def test_guessing_codes_to_turn_two_step_sign_in_off_is_limited(limited, member):
+    secret = two_factor.new_secret()
+    two_factor.enable(member, secret, pyotp.TOTP(secret).now(), PASSWORD)
+    browser = Browser(limited.test_client())
+    step = browser.submit("/login", {"username": "maria", "password": PASSWORD})
+    assert browser.submit(step.headers["Location"], {
+        "code": pyotp.TOTP(secret).at(time.time() + 30)}).status_code == 302  # one counted
+    statuses = [browser.submit("/settings/two-factor", {"password": PASSWORD, "code": "000000"},
+                               action="/settings/two-factor/disable").status_code
+                for _ in range(5)]
+    assert statuses == [200] * 4 + [429]
+    db.session.refresh(member)
+    assert member.has_two_factor

@@ -6,12 +6,15 @@ import time
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from forum.config import load_config
 from forum.extensions import db
-from forum.models import RecoveryCode, Thread, User
+from forum.models import OutboxMessage, RecoveryCode, Thread, User
 from tests.conftest import PASSWORD, Browser, csrf_token
 from tests.factories import make_category, make_discussion, make_user
+
+RECOVERY_CODE = r"<code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code>"
 
 
 def _secret(html: str) -> str:
@@ -40,7 +43,7 @@ def turn_on(browser: Browser) -> tuple[str, list[str]]:
         "code": _code(secret), "password": PASSWORD,
     }, action="/settings/two-factor/enable")
     assert response.status_code == 200
-    codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", response.get_data(as_text=True))
+    codes = re.findall(RECOVERY_CODE, response.get_data(as_text=True))
     assert len(codes) == 10
     return secret, codes
 
@@ -160,7 +163,7 @@ def test_turning_off_and_new_codes_need_the_password_and_a_code(member_browser, 
     fresh = member_browser.submit("/settings/two-factor", {
         "password": PASSWORD, "code": old_codes[1]},
         action="/settings/two-factor/recovery-codes")
-    new_codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", fresh.get_data(as_text=True))
+    new_codes = re.findall(RECOVERY_CODE, fresh.get_data(as_text=True))
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
 
     off = member_browser.submit("/settings/two-factor", {
@@ -262,3 +265,97 @@ def make_user_browser(app, username, role):
     browser = Browser(app.test_client())
     browser.login(username)
     return browser
+
+
+def _mails(user, what):
+    return [m for m in db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.user_id == user.id)) if what in m.subject + m.body]
+
+
+def test_every_change_is_mailed_to_the_owner(member_browser, member):
+    secret, codes = turn_on(member_browser)
+    assert _mails(member, "two-step sign-in was turned on")
+    member_browser.logout()
+    step = _password_step(member_browser, member.username)
+    member_browser.submit(step.headers["Location"], {"code": codes[2]})
+    assert _mails(member, "a recovery code was used to sign in")
+    member_browser.submit("/settings/two-factor", {
+        "password": PASSWORD, "code": _next_code(secret)}, action="/settings/two-factor/disable")
+    mail = _mails(member, "two-step sign-in was turned off")
+    assert mail and "choose a new one now" in mail[0].body
+    assert secret not in "".join(m.body for m in _mails(member, ""))
+
+
+def test_turning_it_on_signs_out_browsers_that_used_only_the_password(app, member_browser,
+                                                                      member):
+    elsewhere = Browser(app.test_client())
+    elsewhere.login(member.username)
+    turn_on(member_browser)
+    assert not _signed_in(elsewhere)
+    assert _signed_in(member_browser)
+
+
+def test_a_set_up_key_does_not_pass_to_the_next_person_at_the_browser(app, member_browser,
+                                                                       other_member):
+    first = _secret(member_browser.get("/settings/two-factor").get_data(as_text=True))
+    member_browser.logout()
+    member_browser.login(other_member.username)
+    second = _secret(member_browser.get("/settings/two-factor").get_data(as_text=True))
+    assert first != second
+
+
+def test_secrets_and_codes_are_never_cached(member_browser):
+    page = member_browser.get("/settings/two-factor")
+    assert page.headers["Cache-Control"] == "no-store"
+    secret = _secret(page.get_data(as_text=True))
+    codes = member_browser.submit("/settings/two-factor", {
+        "code": _code(secret), "password": PASSWORD}, action="/settings/two-factor/enable")
+    assert codes.headers["Cache-Control"] == "no-store"
+
+
+def test_deleting_the_account_removes_the_secret_and_codes(member_browser, member):
+    turn_on(member_browser)
+    deleted = member_browser.submit("/settings/delete", {"password": PASSWORD})
+    assert deleted.status_code == 302
+    user = db.session.get(User, member.id)
+    assert user.deleted_at is not None and user.totp_secret is None
+    assert db.session.query(RecoveryCode).filter_by(user_id=member.id).count() == 0
+
+
+def test_an_admin_reset_needs_a_reason_and_signs_the_member_out(app, member_browser, member,
+                                                               admin):
+    turn_on(member_browser)
+    admin_browser = Browser(app.test_client())
+    admin_browser.login(admin.username)
+    page = f"/admin/users/{member.username}"
+    empty = admin_browser.submit(page, {"reason": ""}, action=f"{page}/two-factor/reset")
+    assert empty.status_code == 200 and "Please give a reason" in empty.get_data(as_text=True)
+    db.session.refresh(member)
+    assert member.has_two_factor
+    admin_browser.submit(page, {"reason": "Checked by video call"},
+                         action=f"{page}/two-factor/reset")
+    assert not _signed_in(member_browser)
+    mail = _mails(member, "turned off by an admin")
+    assert mail and "Checked by video call" in mail[0].body
+
+
+def test_the_old_address_hears_of_an_email_change(member_browser, member):
+    member_browser.submit("/settings", {"new_email": "new@example.org",
+                                        "current_password": PASSWORD},
+                          action="/settings/email")
+    link = re.search(r"/settings/email/(\S+)", _mails(member, "/settings/email/")[0].body)
+    member_browser.submit(link.group(0), {})
+    warning = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.recipient == "maria@example.org",
+        OutboxMessage.subject.contains("email address was changed")))
+    assert warning is not None and "new@example.org" in warning.body
+
+
+def test_staff_without_it_still_get_404s_and_no_piled_up_notices(staff_two_factor_required,
+                                                                   app, moderator):
+    browser = Browser(app.test_client())
+    browser.login(moderator.username)
+    assert browser.get("/no-such-page").status_code == 404
+    assert browser.get("/favicon.ico").status_code in (200, 404)
+    page = browser.get("/settings/two-factor").get_data(as_text=True)
+    assert page.count("Moderators and admins need two-step sign-in. Please turn it on") <= 1

@@ -216,13 +216,14 @@ class DeleteAccountForm(FlaskForm):
 
 
 def _code_field(label="Code", description="The six-digit code from your authenticator app, "
-                "or one of your recovery codes."):
+                "or one of your recovery codes.", inputmode="text"):
+    # A recovery code has letters, so only a code-only field asks for the number pad.
     return StringField(
         label,
         validators=[DataRequired(message="Please type the code."), Length(max=40)],
         description=description,
-        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false",
-                   "autocapitalize": "off"},
+        render_kw={"autocomplete": "one-time-code", "inputmode": inputmode,
+                   "spellcheck": "false", "autocapitalize": "off"},
     )
 
 
@@ -239,7 +240,8 @@ class TwoFactorLoginForm(FlaskForm):
 
 
 class TwoFactorEnableForm(FlaskForm):
-    code = _code_field("Code from your app", "The six-digit code your app shows now.")
+    code = _code_field("Code from your app", "The six-digit code your app shows now.",
+                       inputmode="numeric")
     password = _current_password()
 
 

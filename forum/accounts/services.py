@@ -15,7 +15,6 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import mail
@@ -34,6 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..posts.services import soft_delete
+from . import sessions, two_factor
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
 MIN_PASSWORD_LENGTH = 10
@@ -188,21 +188,7 @@ def create_user(
     return user
 
 
-# -- sessions ----------------------------------------------------------------
-
-def load_user(session_key: str) -> User | None:
-    """Flask-Login's user_loader: the user behind a live session key, or None."""
-    oldest = utcnow() - current_app.config["REMEMBER_COOKIE_DURATION"]
-    row = db.session.scalar(
-        select(UserSession).where(UserSession.key == str(session_key)).join(UserSession.user)
-        .where(User.deleted_at.is_(None), UserSession.created_at > oldest)
-        .options(contains_eager(UserSession.user).joinedload(User.verification))
-    )
-    if row is None:
-        return None
-    row.user.session_key = row.key
-    return row.user
-
+# -- signing in ---------------------------------------------------------------
 
 def authenticate(identifier: str, password: str) -> User | None:
     """The user for these credentials, or None; as slow for an unknown name as a known one."""
@@ -216,29 +202,6 @@ def authenticate(identifier: str, password: str) -> User | None:
 @cache
 def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
-
-
-def start_session(user: User, user_agent: str = "") -> User:
-    """Record a signed-in browser; Flask-Login then stores only its key."""
-    session = UserSession(key=secrets.token_urlsafe(32), user=user, user_agent=user_agent[:200])
-    db.session.add(session)
-    db.session.commit()
-    user.session_key = session.key
-    return user
-
-
-def end_session(user: User) -> None:
-    if user.session_key:
-        db.session.execute(delete(UserSession).where(UserSession.key == user.session_key))
-        db.session.commit()
-
-
-def _end_other_sessions(user: User) -> None:
-    db.session.execute(
-        delete(UserSession).where(
-            UserSession.user_id == user.id, UserSession.key != (user.session_key or "")
-        )
-    )
 
 
 # -- tokens ------------------------------------------------------------------
@@ -337,7 +300,7 @@ def change_password(user: User, current: str, new: str) -> None:
         partial(check_password, username=user.username, field="new_password"), new
     ))
     user.password_hash = generate_password_hash(new)
-    _end_other_sessions(user)
+    sessions.end_other_sessions(user)
     db.session.commit()
 
 
@@ -363,9 +326,14 @@ def confirm_email_change(token: str) -> User | None:
         new_email = check_email(payload[2])
     except _FieldError:
         return None
+    old_email = user.email
     user.email = new_email
     user.confirmed_at = utcnow()
+    # The old address hears of it: if the change was not the owner's, it is their warning.
+    mail.queue(user, "security", recipient=old_email,
+               what=f"the email address was changed to {new_email}")
     db.session.commit()
+    mail.send_queued()
     return user
 
 
@@ -491,8 +459,8 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
     """Remove the person, keep the conversation readable.
 
     Personal data goes: email, profile text, credentials, verification records,
-    sessions and unsent mail. Posts are either deleted (their text removed) or
-    kept under "a former member"; threads stay where they are.
+    sessions, two-step sign-in secrets and unsent mail. Posts are either deleted
+    (their text removed) or kept under "a former member"; threads stay where they are.
     """
     if not check_password_hash(user.password_hash or "", password):
         _raise_one("password", "That is not your password.")
@@ -516,6 +484,7 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
                 post.thread.summary = post.thread.disclosure = ""
     for model in (ExpertVerification, UserSession, OutboxMessage):
         db.session.execute(delete(model).where(model.user_id == user.id))
+    two_factor.turn_off(user)
     user.username = f"former-{user.id}-{secrets.token_hex(4)}"
     user.email = None
     user.password_hash = None

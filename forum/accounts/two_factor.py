@@ -16,14 +16,19 @@ import time
 
 import pyotp
 import segno
+from flask import current_app
 from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash
 
+from .. import mail
 from ..extensions import db
 from ..models import RecoveryCode, User, utcnow
+from . import sessions
 
 ISSUER = "MS Forum"
 RECOVERY_CODE_COUNT = 10
+# Twelve base-32 characters (60 bits), shown as three groups of four.
+RECOVERY_CODE_LENGTH = 12
 # One step either side forgives a phone clock that is up to 30 seconds out.
 DRIFT_STEPS = 1
 
@@ -74,15 +79,28 @@ def _matching_step(secret: str, code: str, after: int | None) -> int | None:
 
 
 def _hash(code: str) -> str:
-    return hashlib.sha256(_clean(code).encode()).hexdigest()
+    # Keyed with the app's secret: a copy of the database alone (a leaked backup) is
+    # not enough to try codes against. Changing SECRET_KEY retires every code.
+    key = hashlib.sha256(b"recovery-codes:" + current_app.secret_key.encode()).digest()
+    return hmac.new(key, _clean(code).encode(), hashlib.sha256).hexdigest()
 
 
 def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = [f"{secrets.token_hex(5)[:5]}-{secrets.token_hex(5)[:5]}"
-             for _ in range(RECOVERY_CODE_COUNT)]
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(alphabet) for _ in range(RECOVERY_CODE_LENGTH))
+        codes.append("-".join(raw[i:i + 4] for i in range(0, RECOVERY_CODE_LENGTH, 4)))
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash(c)) for c in codes)
     return codes
+
+
+def _tell(user: User, what: str, reason: str = "") -> None:
+    """Every change to how an account signs in is mailed to its owner, who may not
+    be the one who made it."""
+    if user.email:
+        mail.queue(user, "security", what=what, reason=reason)
 
 
 def _check_password(user: User, password: str) -> None:
@@ -101,7 +119,11 @@ def enable(user: User, secret: str, code: str, password: str) -> list[str]:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
+    # Browsers signed in with the password alone are signed out.
+    sessions.end_other_sessions(user)
+    _tell(user, "two-step sign-in was turned on")
     db.session.commit()
+    mail.send_queued()
     return codes
 
 
@@ -120,7 +142,7 @@ def verify(user: User, code: str) -> str | None:
         ).rowcount
         db.session.commit()
         return "app" if claimed else None
-    if len(_clean(code)) != 10:
+    if len(_clean(code)) != RECOVERY_CODE_LENGTH:
         return None
     claimed = db.session.execute(
         update(RecoveryCode).where(RecoveryCode.user_id == user.id,
@@ -128,7 +150,10 @@ def verify(user: User, code: str) -> str | None:
                                    RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
     ).rowcount
+    if claimed:
+        _tell(user, "a recovery code was used to sign in")
     db.session.commit()
+    mail.send_queued()
     return "recovery" if claimed else None
 
 
@@ -149,7 +174,9 @@ def regenerate_recovery_codes(user: User, password: str, code: str) -> list[str]
     _check_password(user, password)
     _check_code(user, code)
     codes = _new_recovery_codes(user)
+    _tell(user, "new recovery codes were made, and the old ones stopped working")
     db.session.commit()
+    mail.send_queued()
     return codes
 
 
@@ -157,7 +184,17 @@ def disable(user: User, password: str, code: str) -> None:
     _check_password(user, password)
     _check_code(user, code)
     turn_off(user)
+    _tell(user, "two-step sign-in was turned off")
     db.session.commit()
+    mail.send_queued()
+
+
+def reset_by_admin(user: User, reason: str) -> None:
+    """For a member who lost both phone and recovery codes: off, every browser signed
+    out, and the owner told (the caller records and commits)."""
+    turn_off(user)
+    sessions.end_all_sessions(user)
+    _tell(user, "two-step sign-in was turned off by an admin", reason)
 
 
 def turn_off(user: User) -> None:

@@ -33,7 +33,7 @@ from ..permissions import (
     require,
 )
 from ..threads import services as threads
-from . import preferences, services, two_factor
+from . import preferences, services, sessions, two_factor
 from .forms import (
     DecisionForm,
     DeleteAccountForm,
@@ -82,9 +82,10 @@ def _apply_errors(form, error: services.AccountError) -> None:
 
 
 def _sign_in(user, remember=False):
+    _forget_two_factor_steps()
     if current_user.is_authenticated:
-        services.end_session(current_user)
-    services.start_session(user, request.user_agent.string)
+        sessions.end_session(current_user)
+    sessions.start_session(user, request.user_agent.string)
     login_user(user, remember=remember)
 
 
@@ -136,6 +137,14 @@ def login():
 
 PENDING = "two_factor_pending"
 PENDING_MAX_AGE = 300
+SETUP = "two_factor_setup"
+SETUP_MAX_AGE = 900
+
+
+def _forget_two_factor_steps():
+    """A half-done sign-in or set-up never outlives the person at this browser."""
+    session.pop(PENDING, None)
+    session.pop(SETUP, None)
 
 
 def _pending_user():
@@ -148,15 +157,25 @@ def _pending_user():
     return user, pending.get("remember", False)
 
 
-def _pending_key():
+def _two_factor_key():
+    """Code guesses are counted per account, wherever they come from: the account
+    signing in, or the signed-in one turning it on or off."""
     pending = session.get(PENDING)
+    if current_user.is_authenticated:
+        return f"two-factor:{current_user.id}"
     return f"two-factor:{pending.get('user')}" if isinstance(pending, dict) else "two-factor:-"
+
+
+# Every attempt counts, right ones too: only someone who has the password gets this
+# far, and counting after the answer would let guesses sent at once slip through.
+_code_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_TWO_FACTOR"],
+                                   scope="two-factor", key_func=_two_factor_key,
+                                   methods=["POST"])
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @_limit("LOGIN")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], methods=["POST"],
-               key_func=_pending_key, deduct_when=lambda response: response.status_code != 302)
+@_code_limit
 def login_code():
     """The second step of signing in, for accounts with two-step sign-in turned on."""
     user, remember = _pending_user()
@@ -178,25 +197,28 @@ def login_code():
             return redirect(safe_next(request.args.get("next")))
         form.code.errors = ["That code does not match. Type the newest code from your app, "
                             "or one of your recovery codes."]
-        requestlog.event("sign-in refused", second_step=True)
+        requestlog.event("sign-in refused", user=user.id, second_step=True)
     return render_template("accounts/login_code.html", form=form)
 
 
 @bp.before_app_request
 def require_staff_two_factor():
     """Where the community requires it, staff set up two-step sign-in first."""
+    if request.endpoint is None or request.endpoint in TWO_FACTOR_SETUP_ENDPOINTS:
+        return None  # unknown paths get their 404
     if not must_set_up_two_factor(current_user, current_app.config["REQUIRE_STAFF_TWO_FACTOR"]):
         return None
-    if request.endpoint in TWO_FACTOR_SETUP_ENDPOINTS:
-        return None
-    flash("Moderators and admins need two-step sign-in. Please turn it on to continue.", "info")
+    if request.method == "GET":
+        flash("Moderators and admins need two-step sign-in. Please turn it on to continue.",
+              "info")
     return redirect(url_for("accounts.two_factor_settings"))
 
 
 @bp.post("/logout")
 def logout():
+    _forget_two_factor_steps()
     if current_user.is_authenticated:
-        services.end_session(current_user)
+        sessions.end_session(current_user)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("threads.index"))
@@ -363,7 +385,6 @@ def reading_preferences():
 
 # -- two-step sign-in --------------------------------------------------------
 
-SETUP = "two_factor_setup"
 TWO_FACTOR_SETUP_ENDPOINTS = {
     "accounts.two_factor_settings", "accounts.two_factor_qr", "accounts.enable_two_factor",
     "accounts.logout",
@@ -380,17 +401,33 @@ def _two_factor_page(**forms):
         forms.setdefault("disable_form", TwoFactorConfirmForm(formdata=None))
         forms.setdefault("codes_form", TwoFactorConfirmForm(formdata=None))
     else:
-        # The secret waits in the signed session until a code proves the app has it.
-        secret = session.get(SETUP) or two_factor.new_secret()
-        session[SETUP] = secret
+        secret = _setup_secret() or two_factor.new_secret()
+        session[SETUP] = {"user": user.id, "secret": secret, "at": int(time.time())}
         uri = two_factor.provisioning_uri(user, secret)
         context.update(secret=two_factor.grouped(secret), uri=uri)
         forms.setdefault("enable_form", TwoFactorEnableForm(formdata=None))
-    return render_template("accounts/two_factor.html", **context, **forms)
+    return _unstored(render_template("accounts/two_factor.html", **context, **forms))
+
+
+def _setup_secret() -> str | None:
+    """The secret being set up, kept in the signed session (never in the database)
+    until a code proves the app has it; only for this account, for fifteen minutes."""
+    setup = session.get(SETUP)
+    if (not isinstance(setup, dict) or setup.get("user") != current_user.id
+            or time.time() - setup.get("at", 0) > SETUP_MAX_AGE):
+        return None
+    return setup.get("secret")
+
+
+def _unstored(page):
+    """Pages showing a secret or recovery codes stay out of the browser's cache."""
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _recovery_codes_page(codes):
-    return render_template("accounts/recovery_codes.html", codes=codes)
+    return _unstored(render_template("accounts/recovery_codes.html", codes=codes))
 
 
 @bp.get("/settings/two-factor")
@@ -403,7 +440,7 @@ def two_factor_settings():
 def two_factor_qr():
     """The set-up secret as a QR code; served from here so the page needs no data: URLs."""
     require(can_manage_account(current_user))
-    secret = session.get(SETUP)
+    secret = _setup_secret()
     if current_user.has_two_factor or not secret:
         abort(404)
     svg = two_factor.qr_svg(two_factor.provisioning_uri(current_user, secret))
@@ -412,10 +449,11 @@ def two_factor_qr():
 
 
 @bp.post("/settings/two-factor/enable")
+@_code_limit
 def enable_two_factor():
     require(can_manage_account(current_user))
     form = TwoFactorEnableForm()
-    secret = session.get(SETUP)
+    secret = _setup_secret()
     if current_user.has_two_factor or not secret:
         return redirect(url_for(".two_factor_settings"))
     if form.validate_on_submit():
@@ -447,12 +485,14 @@ def _with_password_and_code(change, form_name, done):
 
 
 @bp.post("/settings/two-factor/recovery-codes")
+@_code_limit
 def new_recovery_codes():
     return _with_password_and_code(two_factor.regenerate_recovery_codes, "codes_form",
                                    _recovery_codes_page)
 
 
 @bp.post("/settings/two-factor/disable")
+@_code_limit
 def disable_two_factor():
     def done(_):
         requestlog.event("two-factor off", user=current_user.id)

@@ -19,6 +19,7 @@ from .forms import (
     EvidenceLabelForm,
     ReasonForm,
     RoleForm,
+    TwoFactorResetForm,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -124,11 +125,14 @@ def user_list():
 
 @bp.get("/users/<username>")
 def user_detail(username):
-    user = find_by_username(username) or abort(404)
+    return _user_page(find_by_username(username) or abort(404))
+
+
+def _user_page(user, reset_form=None):
     events = services.events(requested_page(), 50, subject=user)
     return render_template("admin/user.html", user=user, events=events,
                            role_form=RoleForm(formdata=None, role=_role_choice(user)),
-                           reset_form=ReasonForm(formdata=None))
+                           reset_form=reset_form or TwoFactorResetForm(formdata=None))
 
 
 def _role_choice(user):
@@ -149,11 +153,13 @@ def user_role(username):
 def user_two_factor_reset(username):
     user = find_by_username(username) or abort(404)
     require(can_reset_two_factor(current_user, user))
-    form = ReasonForm()
-    if form.validate_on_submit() and services.reset_two_factor(user, current_user,
-                                                                form.reason.data):
-        flash(f"Two-step sign-in is off for {user.username}; they can sign in with their "
-              "password and set it up again.", "success")
+    form = TwoFactorResetForm()
+    if not form.validate_on_submit():
+        return _user_page(user, reset_form=form)
+    if services.reset_two_factor(user, current_user, form.reason.data):
+        flash(f"Two-step sign-in is off for {user.username} and every browser of theirs is "
+              "signed out; they can sign in with their password and set it up again.",
+              "success")
     return redirect(url_for(".user_detail", username=user.username))
 
 

@@ -123,6 +123,11 @@ class EvidenceLabelForm(FlaskForm):
                             validators=[Optional(), NumberRange(min=0, max=1000)])
 
 
+class TwoFactorResetForm(FlaskForm):
+    reason = _reason(required=True,
+                     label="How did you check it is really them? (logged, and mailed to them)")
+
+
 class RoleForm(FlaskForm):
     role = RadioField("Role", choices=[SelectChoice("member", "Member (or expert, if verified)"),
                                        SelectChoice("moderator", "Moderator"),

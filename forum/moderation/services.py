@@ -401,9 +401,8 @@ def reset_two_factor(user: User, admin: User, reason: str) -> bool:
     """Turn off a member's two-step sign-in, after the admin checked who is asking."""
     if not user.has_two_factor:
         return False
-    two_factor.turn_off(user)
+    two_factor.reset_by_admin(user, reason)
     _record(admin, "two-factor reset", reason=reason, subject=user)
-    _tell(user, "Two-step sign-in was turned off for your account by an admin", reason)
     _commit()
     return True
 
