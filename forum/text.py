@@ -29,8 +29,9 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
 # Characters that have no business in stored text: NUL and the other C0/C1
-# controls except tab and newline.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# controls except tab and newline, and U+FFFE/U+FFFF, which XML cannot carry
+# (one of them in a title would make the Atom feeds unreadable).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def _shift_headings(state) -> None:
@@ -72,7 +73,8 @@ _cleaner = bleach.Cleaner(
 
 
 def normalise(source: str) -> str:
-    """The form of a user's text that is stored: NFC, Unix newlines, no control characters."""
+    """The form of a user's text that is stored: NFC, Unix newlines, no control characters
+    (nor U+FFFE/U+FFFF)."""
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", _CONTROL.sub("", source))
 

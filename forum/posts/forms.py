@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..threads.forms import BODY
+from ..threads.forms import BODY, as_stored
 
 
 class ReplyForm(FlaskForm):
@@ -11,6 +11,7 @@ class ReplyForm(FlaskForm):
         validators=[DataRequired(message="Please write something before sending."),
                     Length(min=BODY[0], max=BODY[1],
                            message=f"A reply can be at most {BODY[1]:,} characters long.")],
+        filters=[as_stored],
         description="Markdown works: *italics*, **bold**, > quotes, - lists, [links](https://…).",
     )
     submission = HiddenField()

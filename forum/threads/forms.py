@@ -2,10 +2,24 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from .. import text
 from . import services
 
 TITLE = (5, 150)
 BODY = (1, 50_000)
+
+
+def as_stored(value):
+    """A field's text as the services will store it (`text.normalise`), so "required" and
+    the lengths judge that: control characters alone are no title, and NFC can lengthen
+    text (U+FB2C becomes three characters), past what the database column holds."""
+    return text.normalise(value) if isinstance(value, str) else value
+
+
+def as_stored_line(value):
+    """Titles, summaries, disclosures: stored normalised and trimmed."""
+    value = as_stored(value)
+    return value.strip() if isinstance(value, str) else value
 
 
 def _length(low, high, what):
@@ -33,11 +47,13 @@ class DiscussionForm(FlaskForm):
     title = StringField(
         "Title", validators=[DataRequired(message="Please give your discussion a title."),
                              _length(*TITLE, "The title")],
+        filters=[as_stored_line],
         description="What is it about? 5 to 150 characters.",
     )
     body = TextAreaField(
         "Your message", validators=[DataRequired(message="Please write something."),
                                     _length(*BODY, "The message")],
+        filters=[as_stored],
         description="You can use Markdown: *italics*, **bold**, > quotes, - lists, [links](https://…).",
     )
     tags = _TagsField(
@@ -55,6 +71,7 @@ class ArticleForm(DiscussionForm):
     summary = TextAreaField(
         "Summary", validators=[DataRequired(message="Please write a short summary."),
                                _length(10, 600, "The summary")],
+        filters=[as_stored_line],
         description="One or two sentences shown on the front page.",
     )
     references = _ReferencesField(
@@ -64,6 +81,7 @@ class ArticleForm(DiscussionForm):
     )
     disclosure = TextAreaField(
         "Conflicts of interest for this article", validators=[Optional(), Length(max=2000)],
+        filters=[as_stored_line],
         description="Starts from your standing statement; adjust it for this article.",
     )
     submit = SubmitField("Publish")

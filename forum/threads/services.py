@@ -75,6 +75,7 @@ DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 PMID_RE = re.compile(
     r"(?:\bPMID:?\s*|pubmed\.ncbi\.nlm\.nih\.gov/)(\d{1,8})\b", re.IGNORECASE
 )
+DOI_MAX = 200  # Reference.doi; a longer one would fail in the database, not in the form
 
 
 def parse_references(raw: str) -> list[Citation]:
@@ -92,10 +93,13 @@ def parse_references(raw: str) -> list[Citation]:
             raise WritingError(
                 f"Reference {number} has neither a DOI (10.…) nor a PMID: “{line[:60]}”."
             )
+        doi = doi.group(1).rstrip(".,;)]") if doi else None
+        if doi and len(doi) > DOI_MAX:
+            raise WritingError(
+                f"Reference {number} has a DOI longer than {DOI_MAX} characters: “{doi[:60]}…”."
+            )
         references.append(Citation(
-            citation=line,
-            doi=doi.group(1).rstrip(".,;)]") if doi else None,
-            pmid=pmid.group(1) if pmid else None,
+            citation=line, doi=doi, pmid=pmid.group(1) if pmid else None,
         ))
     if len(references) > 50:
         raise WritingError("An article can cite at most 50 references.")
