@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -11,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 
+from ..forms import ForumForm
 from ..models import TextSize
 
 
@@ -37,7 +37,7 @@ def _repeat(field: str, label: str) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(ForumForm):
     username = StringField(
         "Username",
         validators=[DataRequired(message="Please choose a username.")],
@@ -57,7 +57,7 @@ class RegisterForm(FlaskForm):
     confirm = _repeat("password", "Repeat the password")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(ForumForm):
     username = StringField(
         "Username or email",
         validators=[DataRequired(message="Please fill this in."), Length(max=254)],
@@ -71,11 +71,11 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(ForumForm):
     """A button: the CSRF token and nothing else."""
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(ForumForm):
     email = EmailField(
         "Your email address",
         validators=[DataRequired(message="Please fill this in."), Length(max=254)],
@@ -83,12 +83,12 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class ResetForm(FlaskForm):
+class ResetForm(ForumForm):
     password = _new_password("New password")
     confirm = _repeat("password", "Repeat the new password")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(ForumForm):
     display_name = StringField(
         "Display name",
         validators=[Optional(), Length(max=60)],
@@ -111,7 +111,7 @@ class ExpertProfileForm(ProfileForm):
     )
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(ForumForm):
     new_email = EmailField(
         "New email address",
         validators=[DataRequired(message="Please fill this in."), Length(max=254)],
@@ -124,7 +124,7 @@ class EmailChangeForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(ForumForm):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired(message="Please fill this in.")],
@@ -134,7 +134,7 @@ class PasswordChangeForm(FlaskForm):
     confirm = _repeat("new_password", "Repeat the new password")
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(ForumForm):
     text_size = RadioField(
         "Text size",
         choices=[
@@ -152,7 +152,7 @@ class PreferencesForm(FlaskForm):
     )
 
 
-class VerificationRequestForm(FlaskForm):
+class VerificationRequestForm(ForumForm):
     credentials = StringField(
         "Your professional title and qualifications",
         validators=[DataRequired(message="Please give your password."), Length(max=200)],
@@ -181,7 +181,7 @@ class VerificationRequestForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(ForumForm):
     decision = RadioField(
         "Decision",
         choices=[SelectChoice("approve", "Approve"), SelectChoice("decline", "Decline")],
@@ -195,11 +195,11 @@ class DecisionForm(FlaskForm):
     checked_link = BooleanField("The link confirms who they are")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(ForumForm):
     reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(ForumForm):
     posts = RadioField(
         "Your posts",
         choices=[
@@ -235,17 +235,17 @@ def _current_password():
     )
 
 
-class TwoFactorLoginForm(FlaskForm):
+class TwoFactorLoginForm(ForumForm):
     code = _code_field()
 
 
-class TwoFactorEnableForm(FlaskForm):
+class TwoFactorEnableForm(ForumForm):
     code = _code_field("Code from your app", "The six-digit code your app shows now.",
                        inputmode="numeric")
     password = _current_password()
 
 
-class TwoFactorConfirmForm(FlaskForm):
+class TwoFactorConfirmForm(ForumForm):
     """Turning it off, or new recovery codes: the password and a current code."""
 
     password = _current_password()

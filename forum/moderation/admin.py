@@ -58,7 +58,7 @@ def category_edit(category_id):
                                form.description.data or "", form.position.data or 0)
         flash(f"Category “{category.name}” saved.", "success")
     else:
-        flash("Please give the category a name.", "error")
+        _flash_errors(form)
     return redirect(url_for(".category_list"))
 
 
@@ -76,12 +76,12 @@ def category_archive(category_id):
 def label_list():
     form = EvidenceLabelForm()
     if form.validate_on_submit():
-        if db.session.scalar(select(EvidenceLabel.id).where(
-                EvidenceLabel.name == form.name.data.strip())):
-            form.name.errors = ["That label already exists."]
-        else:
+        try:
             services.save_label(current_user, None, form.name.data, form.description.data or "",
                                 form.tone.data, form.position.data or 0)
+        except services.ModerationError as error:
+            form.name.errors = [str(error)]
+        else:
             flash(f"Label “{form.name.data}” added.", "success")
             return redirect(url_for(".label_list"))
     return render_template("admin/labels.html", labels=_all_labels(), form=form)
@@ -91,13 +91,24 @@ def label_list():
 def label_edit(label_id):
     label = db.session.get(EvidenceLabel, label_id) or abort(404)
     form = EvidenceLabelForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return redirect(url_for(".label_list"))
+    try:
         services.save_label(current_user, label, form.name.data, form.description.data or "",
                             form.tone.data, form.position.data or 0)
-        flash(f"Label “{label.name}” saved.", "success")
+    except services.ModerationError as error:
+        flash(str(error), "error")
     else:
-        flash("Please give the label a name.", "error")
+        flash(f"Label “{label.name}” saved.", "success")
     return redirect(url_for(".label_list"))
+
+
+def _flash_errors(form):
+    """What was wrong with an edit sent from a list page, field by field."""
+    for field in form:
+        for message in field.errors:
+            flash(f"{field.label.text}: {message}", "error")
 
 
 @bp.post("/labels/<id:label_id>/archive")

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -11,6 +10,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from ..forms import ForumForm
 from ..models import FlagReason
 
 REASON_LABELS = {
@@ -37,33 +37,33 @@ def _reason(required: bool, label: str = "Reason"):
     return TextAreaField(label, validators=[*validators, Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(ForumForm):
     """Unlock, unpin, restore, reinstate: an optional reason for the log."""
 
     reason = _reason(required=False, label="Reason (optional)")
 
 
-class LockForm(FlaskForm):
+class LockForm(ForumForm):
     reason = _reason(required=True, label="Why is it locked? (shown on the thread)")
 
 
-class HideForm(FlaskForm):
+class HideForm(ForumForm):
     reason = _reason(required=True, label="Why is it hidden? (the author is told)")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(ForumForm):
     category = SelectField("Move to", coerce=int)
     reason = _reason(required=False, label="Reason (optional)")
 
 
-class LabelForm(FlaskForm):
+class LabelForm(ForumForm):
     label = SelectField("Evidence label", coerce=_label_id, default=0, validate_choice=False,
                         description="Choose “No label” to remove one.")
     note = TextAreaField("Note shown with the label (optional)",
                          validators=[Optional(), Length(max=1000)])
 
 
-class FlagForm(FlaskForm):
+class FlagForm(ForumForm):
     reason = RadioField(
         "What is wrong?",
         choices=[SelectChoice(value.value, text) for value, text in REASON_LABELS.items()],
@@ -80,7 +80,7 @@ class FlagForm(FlaskForm):
         return valid
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(ForumForm):
     action = RadioField(
         "Decision",
         choices=[SelectChoice("dismiss", "Dismiss: leave it as it is"),
@@ -96,16 +96,16 @@ class ResolveForm(FlaskForm):
                          validators=[Optional(), Length(max=2000)])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(ForumForm):
     until = DateField("Suspended until", validators=[DataRequired(
         message="Please give the date the suspension ends (YYYY-MM-DD).")])
     reason = _reason(required=True, label="Why? (the member is told)")
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(ForumForm):
     slug = StringField("Address (letters, digits and '-')", validators=[
         DataRequired(), Length(max=60),
-        Regexp(r"^[a-z0-9][a-z0-9-]*$", message="Use lower-case letters, digits and '-'."),
+        Regexp(r"^[a-z0-9][a-z0-9-]*\Z", message="Use lower-case letters, digits and '-'."),
     ])
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=1000)])
@@ -113,7 +113,7 @@ class CategoryForm(FlaskForm):
                             validators=[Optional(), NumberRange(min=0, max=1000)])
 
 
-class EvidenceLabelForm(FlaskForm):
+class EvidenceLabelForm(ForumForm):
     name = StringField("Label", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("What it means", validators=[Optional(), Length(max=1000)])
     tone = SelectField("Shown as", choices=[SelectChoice("info", "Information"),
@@ -123,12 +123,12 @@ class EvidenceLabelForm(FlaskForm):
                             validators=[Optional(), NumberRange(min=0, max=1000)])
 
 
-class TwoFactorResetForm(FlaskForm):
+class TwoFactorResetForm(ForumForm):
     reason = _reason(required=True,
                      label="How did you check it is really them? (logged, and mailed to them)")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(ForumForm):
     role = RadioField("Role", choices=[SelectChoice("member", "Member (or expert, if verified)"),
                                        SelectChoice("moderator", "Moderator"),
                                        SelectChoice("admin", "Admin")],
@@ -144,7 +144,7 @@ def label_choices(form, none_label: str = "No label"):
     return form
 
 
-class CommunitySettingsForm(FlaskForm):
+class CommunitySettingsForm(ForumForm):
     HOLD_FIRST_POSTS = IntegerField(
         "New members' posts held for review",
         validators=[NumberRange(min=0, max=50, message="Choose a number from 0 to 50.")],

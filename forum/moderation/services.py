@@ -448,10 +448,15 @@ def archive_category(admin: User, category: Category, archived: bool) -> None:
 def save_label(admin: User, label: EvidenceLabel | None, name: str, description: str,
                tone: str, position: int) -> EvidenceLabel:
     created = label is None
+    name = name.strip()
+    taken = db.session.scalar(select(EvidenceLabel.id).where(
+        EvidenceLabel.name == name, EvidenceLabel.id != (None if created else label.id)))
+    if taken:
+        raise ModerationError("That label already exists.")
     if created:
         label = EvidenceLabel()
         db.session.add(label)
-    label.name, label.description = name.strip(), description.strip()
+    label.name, label.description = name, description.strip()
     label.tone, label.position = tone, position
     _record(admin, "label list: add" if created else "label list: edit", reason=label.name)
     _commit()

@@ -1,24 +1,15 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import text
+from ..forms import ForumForm
 from . import services
 
 TITLE = (5, 150)
 BODY = (1, 50_000)
 
 
-def as_stored(value):
-    """A field's text as the services will store it (`text.normalise`), so "required" and
-    the lengths judge that: control characters alone are no title, and NFC can lengthen
-    text (U+FB2C becomes three characters), past what the database column holds."""
-    return text.normalise(value) if isinstance(value, str) else value
-
-
 def as_stored_line(value):
-    """Titles, summaries, disclosures: stored normalised and trimmed."""
-    value = as_stored(value)
+    """Titles, summaries, disclosures: stored trimmed (ForumForm has normalised them)."""
     return value.strip() if isinstance(value, str) else value
 
 
@@ -43,7 +34,7 @@ class _ReferencesField(TextAreaField):
             raise ValidationError(str(error)) from None
 
 
-class DiscussionForm(FlaskForm):
+class DiscussionForm(ForumForm):
     title = StringField(
         "Title", validators=[DataRequired(message="Please give your discussion a title."),
                              _length(*TITLE, "The title")],
@@ -53,7 +44,6 @@ class DiscussionForm(FlaskForm):
     body = TextAreaField(
         "Your message", validators=[DataRequired(message="Please write something."),
                                     _length(*BODY, "The message")],
-        filters=[as_stored],
         description="You can use Markdown: *italics*, **bold**, > quotes, - lists, [links](https://…).",
     )
     tags = _TagsField(
@@ -87,7 +77,7 @@ class ArticleForm(DiscussionForm):
     submit = SubmitField("Publish")
 
 
-class ThreadEditForm(FlaskForm):
+class ThreadEditForm(ForumForm):
     title = DiscussionForm.title
     tags = DiscussionForm.tags
     body = DiscussionForm.body

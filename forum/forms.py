@@ -1,0 +1,27 @@
+"""The base of every form: what people type is judged as it will be stored.
+
+Every text field (passwords excepted) is passed through `text.normalise` before
+validation, so "required" and the lengths see the stored text: control characters
+alone are not a title, NFC cannot lengthen text past its column, and nothing that
+XML or a page cannot carry reaches a feed, a profile or the moderation log.
+"""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+
+from . import text
+
+
+def as_stored(value):
+    return text.normalise(value) if isinstance(value, str) else value
+
+
+class ForumForm(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class,
+                                                                       PasswordField):
+                own = unbound_field.kwargs.get("filters", ())
+                options["filters"] = (as_stored, *own)
+            return super().bind_field(form, unbound_field, options)
