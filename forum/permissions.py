@@ -9,6 +9,7 @@ that list posts ask `visible_posts(user)` for the same reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -165,12 +166,14 @@ def public_threads():
 LINK_RE = re.compile(r"https?://|www\.|\]\(", re.IGNORECASE)
 
 
-def needs_review(user, body: str, approved_posts: int) -> bool:
+def needs_review(user, body: str, approved_posts: Callable[[], int]) -> bool:
     """Whether a new post waits for a moderator: a new member's first posts, and links
-    from an account less than a day old. Established accounts and staff never wait."""
+    from an account less than a day old. Established accounts and staff never wait.
+    `approved_posts` counts the author's approved posts; it is called (a COUNT over
+    all their posts) only for accounts that are not established."""
     if user.established_at is not None or is_moderator(user) or user.is_verified_expert:
         return False
-    if approved_posts < community.get("HOLD_FIRST_POSTS"):
+    if approved_posts() < community.get("HOLD_FIRST_POSTS"):
         return True
     return user.created_at > utcnow() - timedelta(days=1) and bool(LINK_RE.search(body))
 

@@ -2,6 +2,9 @@
 
 from xml.etree import ElementTree
 
+from sqlalchemy import event
+
+from forum.extensions import db
 from tests.factories import make_article, make_category, make_discussion
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -42,3 +45,28 @@ def test_tag_feed_lists_threads_with_that_tag(client, member):
 def test_empty_feed_is_still_valid(client):
     feed = parse(client.get("/feed.atom"))
     assert feed.findall(f"{ATOM}entry") == [] and feed.findtext(f"{ATOM}updated")
+
+
+def _statements(app, client, path):
+    """How many SQL statements one request runs."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_the_feed_asks_the_database_the_same_number_of_times_for_2_or_12_articles(
+        app, client, expert):
+    category = make_category()
+    for n in range(2):
+        make_article(expert, category, title=f"Article number {n}", tags=[f"tag{n}", "ms"])
+    few = _statements(app, client, "/feed.atom")
+    for n in range(2, 12):
+        make_article(expert, category, title=f"Article number {n}", tags=[f"tag{n}", "ms"])
+    assert _statements(app, client, "/feed.atom") == few

@@ -209,7 +209,7 @@ def feed_entries(tag: Tag | None = None, limit: int = 20) -> list[Post]:
     query = (
         select(Post).join(Post.thread)
         .where(Post.is_opening.is_(True), public_posts(), public_threads())
-        .options(joinedload(Post.thread), joinedload(Post.author))
+        .options(joinedload(Post.thread).selectinload(Thread.tags), joinedload(Post.author))
         .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)
     )
     if tag is None:
@@ -305,7 +305,7 @@ def _new_thread(
     )
     db.session.add(thread)
     opening = new_post(thread, author, body, at, submission, is_opening=True)
-    if needs_review(author, body, moderation.approved_post_count(author)):
+    if needs_review(author, body, lambda: moderation.approved_post_count(author)):
         moderation.hold(opening)
     return opening
 
