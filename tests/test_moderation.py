@@ -437,3 +437,16 @@ def test_admins_cannot_change_their_own_role(app, admin):
                                     action=f"/admin/users/{admin.username}/role")
     assert response.status_code == 403
     assert db.session.get(type(admin), admin.id).role == "admin"
+
+
+def test_a_refused_moderation_form_keeps_what_the_moderator_wrote(moderator_browser, member):
+    thread = make_discussion(member, make_category())
+    reason = "Going in circles. " * 150  # past the 2,000 characters a reason may have
+    response = moderator_browser.submit(f"/t/{thread.id}", {"reason": reason},
+                                        action=f"/t/{thread.id}/lock")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'class="error-summary"' in page and "Nothing was changed yet" in page
+    assert reason.strip() in page
+    assert f'action="/t/{thread.id}/lock"' in page
+    assert db.session.get(Thread, thread.id).locked_at is None

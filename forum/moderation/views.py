@@ -43,10 +43,10 @@ def _act(form, back, action, done):
 
 
 def _refused_form(form, back):
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
-    return redirect(back)
+    """The form again, with what was wrong and what the moderator wrote, ready to send
+    again: a long reason is not lost to a redirect."""
+    return render_template("moderation/resend.html", form=form, back=back,
+                           action=request.path)
 
 
 def _thread(thread_id):
@@ -200,8 +200,8 @@ def suspend(username):
         return _refused_form(form, back)
     until = datetime.combine(form.until.data, time.max, tzinfo=UTC)
     if until <= datetime.now(UTC):
-        flash("The end of a suspension must be in the future.", "error")
-        return redirect(back)
+        form.until.errors = ["The end of a suspension must be in the future."]
+        return _refused_form(form, back)
     services.suspend(user, current_user, until, form.reason.data)
     flash(f"{user.username} is suspended until {form.until.data:%d %b %Y}.", "success")
     return redirect(back)
