@@ -180,8 +180,8 @@ def login_code():
     """The second step of signing in, for accounts with two-step sign-in turned on."""
     user, remember = _pending_user()
     if user is None:
-        session.pop(PENDING, None)
-        flash("Please sign in again: that took longer than five minutes.", "info")
+        if session.pop(PENDING, None) is not None:
+            flash("Please sign in again: that took longer than five minutes.", "info")
         return redirect(url_for(".login", next=request.args.get("next")))
     form = TwoFactorLoginForm()
     if form.validate_on_submit():
