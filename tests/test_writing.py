@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread
 from forum.moderation.services import lock_thread
+from forum.threads.services import WritingError, parse_references
 from tests.conftest import Browser
 from tests.factories import make_category, make_discussion
 
@@ -345,3 +346,11 @@ def test_the_edit_form_shows_the_threads_tags_and_references_as_text(app, catego
     missing = browser.submit(f"/p/{opening.id}/edit", {"title": "Still a fine title",
                                                        "body": "New body", "summary": "x" * 20})
     assert missing.status_code == 302  # fields left out of the post do not break the edit
+
+
+def test_references_take_only_ascii_digits_as_ids():
+    assert parse_references("Smith J. Brain. 2020. PMID: 12345")[0].pmid == "12345"
+    with pytest.raises(WritingError):
+        parse_references("Smith J. Brain. 2020. PMID: ١٢٣٤٥")
+    with pytest.raises(WritingError):
+        parse_references("Smith J. doi:10.١٢٣٤/abc")

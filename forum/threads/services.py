@@ -71,9 +71,10 @@ def tags_for(title: str, raw_tags: str) -> list[str]:
     return names[:MAX_TAGS]
 
 
-DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+# ASCII digits only: "PMID: ١٢٣٤" is not a PubMed id, and the links must be real.
+DOI_RE = re.compile(r"\b(10\.[0-9]{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 PMID_RE = re.compile(
-    r"(?:\bPMID:?\s*|pubmed\.ncbi\.nlm\.nih\.gov/)(\d{1,8})\b", re.IGNORECASE
+    r"(?:\bPMID:?\s*|pubmed\.ncbi\.nlm\.nih\.gov/)([0-9]{1,8})\b", re.IGNORECASE
 )
 DOI_MAX = 200  # Reference.doi; a longer one would fail in the database, not in the form
 
