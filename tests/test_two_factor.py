@@ -359,3 +359,11 @@ def test_staff_without_it_still_get_404s_and_no_piled_up_notices(staff_two_facto
     assert browser.get("/favicon.ico").status_code in (200, 404)
     page = browser.get("/settings/two-factor").get_data(as_text=True)
     assert page.count("Moderators and admins need two-step sign-in. Please turn it on") <= 1
+
+
+def test_a_code_in_other_digits_is_refused_with_a_message(member_browser, member):
+    for code in ("١٢٣٤٥٦", "１２３４５６", "¹²³⁴⁵⁶"):
+        response = member_browser.submit("/settings/two-factor", {
+            "code": code, "password": PASSWORD}, action="/settings/two-factor/enable")
+        assert response.status_code == 200
+        assert "That code does not match" in response.get_data(as_text=True)

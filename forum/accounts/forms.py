@@ -155,12 +155,13 @@ class PreferencesForm(ForumForm):
 class VerificationRequestForm(ForumForm):
     credentials = StringField(
         "Your professional title and qualifications",
-        validators=[DataRequired(message="Please give your password."), Length(max=200)],
+        validators=[DataRequired(message="Please give your title and qualifications."),
+                    Length(max=200)],
         description="For example: Consultant neurologist, MD PhD.",
     )
     affiliation = StringField(
         "Where you work",
-        validators=[DataRequired(message="Please give your password."), Length(max=200)],
+        validators=[DataRequired(message="Please say where you work."), Length(max=200)],
     )
     register_name = StringField(
         "Professional register",

@@ -62,7 +62,8 @@ def qr_svg(uri: str) -> bytes:
 
 
 def _clean(code: str) -> str:
-    return "".join(ch for ch in (code or "") if ch.isalnum()).lower()
+    # ASCII only: "١٢٣٤٥٦" passes isdigit() but is no code (and compare_digest refuses it).
+    return "".join(ch for ch in (code or "") if ch.isascii() and ch.isalnum()).lower()
 
 
 def _matching_step(secret: str, code: str, after: int | None) -> int | None:
