@@ -367,3 +367,19 @@ def test_a_code_in_other_digits_is_refused_with_a_message(member_browser, member
             "code": code, "password": PASSWORD}, action="/settings/two-factor/enable")
         assert response.status_code == 200
         assert "That code does not match" in response.get_data(as_text=True)
+
+
+def test_changing_the_email_address_takes_a_code_when_it_is_on(member_browser, member):
+    secret, _ = turn_on(member_browser)
+    assert "Code from your authenticator app" in member_browser.get("/settings").get_data(
+        as_text=True)
+    change = {"new_email": "elsewhere@example.org", "current_password": PASSWORD}
+    refused = member_browser.submit("/settings", change, action="/settings/email")
+    assert refused.status_code == 200
+    assert "That code does not match" in refused.get_data(as_text=True)
+    assert not _mails(member, "elsewhere@example.org")
+    accepted = member_browser.submit("/settings", {**change, "code": _next_code(secret)},
+                                     action="/settings/email")
+    assert accepted.status_code == 302
+    assert db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.recipient == "elsewhere@example.org")) is not None

@@ -122,6 +122,15 @@ class EmailChangeForm(ForumForm):
         validators=[DataRequired(message="Please fill this in.")],
         render_kw={"autocomplete": "current-password"},
     )
+    # Asked for (and shown) only when two-step sign-in is on: the address is how an
+    # account is recovered, so changing it takes both steps.
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[Optional(), Length(max=40)],
+        description="Or one of your recovery codes.",
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false",
+                   "autocapitalize": "off"},
+    )
 
 
 class PasswordChangeForm(ForumForm):

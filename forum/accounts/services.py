@@ -304,11 +304,16 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
-def request_email_change(user: User, current_password: str, new_email: str) -> None:
-    """Mail a confirmation link to the new address; the email changes when it is followed."""
+def request_email_change(user: User, current_password: str, new_email: str,
+                         code: str = "") -> None:
+    """Mail a confirmation link to the new address; the email changes when it is followed.
+    With two-step sign-in on, a code is needed too (checked last: it is used up)."""
     if not check_password_hash(user.password_hash or "", current_password):
         _raise_one("current_password", "That is not your current password.")
     (new_email,) = _checked(new_email=(partial(check_email, field="new_email"), new_email))
+    if user.has_two_factor and two_factor.verify(user, code or "") is None:
+        _raise_one("code", "That code does not match. Type the newest code from your app, "
+                           "or one of your recovery codes.")
     mail.queue(user, "email_change", recipient=new_email, new_email=new_email,
                token=make_token("email", user.id, user.email, new_email))
     db.session.commit()

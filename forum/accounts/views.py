@@ -324,13 +324,14 @@ def settings():
 
 
 @bp.post("/settings/email")
+@_code_limit
 def change_email():
     require(can_manage_account(current_user))
     form = EmailChangeForm()
     if form.validate_on_submit():
         try:
             services.request_email_change(current_user, form.current_password.data,
-                                          form.new_email.data)
+                                          form.new_email.data, form.code.data)
         except services.AccountError as error:
             _apply_errors(form, error)
         else:
