@@ -120,8 +120,14 @@ def forget_unloadable_user() -> None:
     try:
         current_user.is_authenticated  # noqa: B018 (loads the member if not loaded yet)
     except Exception:
-        rollback_quietly()
-        login_manager._update_request_context_with_user()  # the anonymous user
+        _as_visitor()
+
+
+def _as_visitor() -> None:
+    """The rest of this request sees the anonymous user. The one place that uses a
+    private Flask-Login method (pyproject caps flask-login below 0.7 for it)."""
+    rollback_quietly()
+    login_manager._update_request_context_with_user()
 
 
 def _end_session(_error) -> None:
@@ -153,8 +159,7 @@ def _not_saved_page(code: int, title: str, message: str) -> str | None:
         return render_template("errors/not_saved.html", **context)
     except Exception:  # the layout read the database again (the member's details)
         log.exception("the not-saved page could not be rendered; trying as a visitor")
-        rollback_quietly()
-        login_manager._update_request_context_with_user()  # the anonymous user
+        _as_visitor()
         return render_template("errors/not_saved.html", **context)
 
 
