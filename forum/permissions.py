@@ -15,10 +15,11 @@ from datetime import timedelta
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, true
+from sqlalchemy import and_, exists, or_, select, true
 
 from . import community
 from .dates import human_date
+from .extensions import db
 from .models import ExpertVerification, Post, Role, Thread, User, utcnow
 
 LOGIN = "login"
@@ -166,14 +167,21 @@ def public_threads():
 LINK_RE = re.compile(r"https?://|www\.|\]\(", re.IGNORECASE)
 
 
+def first_posts_pending(approved_posts: int) -> bool:
+    """Whether a member with this many approved posts still has first posts held
+    (HOLD_FIRST_POSTS of them: 1 holds the first, 2 the first two)."""
+    return approved_posts < community.get("HOLD_FIRST_POSTS")
+
+
 def needs_review(user, body: str, approved_posts: Callable[[], int]) -> bool:
     """Whether a new post waits for a moderator: a new member's first posts, and links
     from an account less than a day old. Established accounts and staff never wait.
-    `approved_posts` counts the author's approved posts; it is called (a COUNT over
-    all their posts) only for accounts that are not established."""
+    `approved_posts` counts the author's posts that passed review, not the one being
+    written; it is called (a COUNT over their posts) only for accounts that are not
+    established."""
     if user.established_at is not None or is_moderator(user) or user.is_verified_expert:
         return False
-    if approved_posts() < community.get("HOLD_FIRST_POSTS"):
+    if first_posts_pending(approved_posts()):
         return True
     return user.created_at > utcnow() - timedelta(days=1) and bool(LINK_RE.search(body))
 
@@ -221,10 +229,23 @@ def can_edit_post(user, post: Post) -> Decision:
     return ALLOW
 
 
+def others_replied(post: Post) -> bool:
+    """Whether anyone but the post's author has a public post in its thread, asked of
+    the posts themselves (a cached count can be wrong; this decides what may go)."""
+    return bool(db.session.scalar(select(exists().where(
+        Post.thread_id == post.thread_id, Post.id != post.id, public_posts(),
+        or_(Post.author_id.is_(None), Post.author_id != post.author_id),
+    ))))
+
+
 def can_delete_post(user, post: Post) -> Decision:
+    """Authors may delete their posts, but not an opening post others have answered:
+    that would take the conversation from under them. A moderator may; the thread and
+    its replies then stay, under a "removed" opening post (forum.visibility)."""
     decision = can_edit_post(user, post)
-    if decision and not is_moderator(user) and post.is_opening and post.thread.reply_count:
-        return deny(403, "The opening post of a discussion with replies cannot be deleted.")
+    if decision and post.is_opening and not is_moderator(user) and others_replied(post):
+        return deny(403, "The opening post of a discussion others have replied to "
+                         "cannot be deleted.")
     return decision
 
 

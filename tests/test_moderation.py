@@ -209,7 +209,14 @@ def test_a_new_members_first_posts_wait_for_approval(app, client, moderator_brow
     assert "Hi all" in page(client, url)
     assert "Hello from a newcomer" in page(client, "/c/living-with-ms")
 
+    # HOLD_FIRST_POSTS is 2: the second post waits too, and once it is approved the
+    # author posts freely.
     thread = make_discussion(other_member, category, title="Somewhere to reply")
+    second = newcomer.submit(f"/t/{thread.id}", {"body": "My second post"},
+                             action=f"/t/{thread.id}/reply")
+    assert "My second post" not in page(client, second.headers["Location"])
+    held = db.session.scalar(select(Post).where(Post.held_at.is_not(None)))
+    moderator_browser.submit("/mod", {}, action=f"/mod/held/{held.id}/approve")
     reply = newcomer.submit(f"/t/{thread.id}", {"body": "Approved authors post freely"},
                             action=f"/t/{thread.id}/reply")
     assert "Approved authors post freely" in page(client, reply.headers["Location"])

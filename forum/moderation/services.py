@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail, requestlog, search
+from .. import mail, requestlog, visibility
 from ..accounts import two_factor
 from ..extensions import db
 from ..locking import lock_for_update
@@ -28,6 +28,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..permissions import first_posts_pending, public_posts
 
 
 class ModerationError(ValueError):
@@ -116,27 +117,13 @@ def move_thread(thread: Thread, moderator: User, category: Category, reason: str
 
 # -- posts -------------------------------------------------------------------
 
-def _set_visible(post: Post, visible: bool) -> None:
-    """Keep counters, search and the thread's own hidden state in step with a post."""
-    thread = post.thread
-    if post.is_opening:
-        thread.hidden_at = None if visible else (post.hidden_at or post.held_at or utcnow())
-    elif post.deleted_at is None:
-        thread.reply_count = Thread.reply_count + (1 if visible else -1)
-    if visible:
-        search.index_post(post)
-    else:
-        search.remove_post(post)
-
-
 def hide_post(post: Post, moderator: User, reason: str) -> bool:
     if post.is_hidden:
         return False
     post.hidden_at = utcnow()
     post.hidden_by_id = moderator.id
     post.hidden_reason = reason.strip()
-    if not post.is_held:
-        _set_visible(post, False)
+    visibility.post_changed(post)
     _record(moderator, "hide", post.hidden_at, reason, thread=post.thread, post=post,
             subject=post.author)
     _tell(post.author, "hid one of your posts", reason, f"/p/{post.id}")
@@ -150,8 +137,7 @@ def restore_post(post: Post, moderator: User, reason: str = "") -> bool:
     post.hidden_at = None
     post.hidden_by_id = None
     post.hidden_reason = ""
-    if not post.is_held:
-        _set_visible(post, True)
+    visibility.post_changed(post)
     _record(moderator, "restore", reason=reason, thread=post.thread, post=post,
             subject=post.author)
     _tell(post.author, "restored one of your posts", reason, f"/p/{post.id}")
@@ -161,16 +147,21 @@ def restore_post(post: Post, moderator: User, reason: str = "") -> bool:
 
 # -- holding new members' posts ------------------------------------------------
 
-def approved_post_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Post.id)).where(Post.author_id == user.id, Post.held_at.is_(None))
-    )
+def approved_post_count(user: User, excluding: Post | None = None) -> int:
+    """The author's posts that passed review: public now, so either a moderator
+    approved them or they were never held. Rejected, hidden, deleted and waiting
+    posts do not count, nor `excluding` (the post being written)."""
+    query = select(func.count(Post.id)).where(Post.author_id == user.id, public_posts())
+    if excluding is not None:
+        db.session.flush()  # the post being written has its id
+        query = query.where(Post.id != excluding.id)
+    return db.session.scalar(query)
 
 
 def hold(post: Post) -> None:
     """Put a just-written post in the review queue (the caller commits)."""
     post.held_at = post.created_at or utcnow()
-    _set_visible(post, False)
+    visibility.post_changed(post)
 
 
 def held_posts() -> list[Post]:
@@ -185,10 +176,13 @@ def approve_post(post: Post, moderator: User) -> bool:
     if not post.is_held or post.is_hidden or post.is_deleted:
         return False
     post.held_at = None
-    _set_visible(post, True)
-    if post.author is not None and post.author.established_at is None:
-        # Approved authors post freely from now on.
-        post.author.established_at = utcnow()
+    visibility.post_changed(post)
+    author = post.author
+    if (author is not None and author.established_at is None
+            and not first_posts_pending(approved_post_count(author))):
+        # Once as many posts as the community holds have been approved, the author
+        # posts freely from now on.
+        author.established_at = utcnow()
     _record(moderator, "approve", thread=post.thread, post=post, subject=post.author)
     _tell(post.author, "approved your post; it is now visible to everyone", "",
           f"/p/{post.id}")
@@ -202,7 +196,8 @@ def reject_post(post: Post, moderator: User, reason: str) -> bool:
     post.hidden_at = utcnow()
     post.hidden_by_id = moderator.id
     post.hidden_reason = reason.strip() or "Not approved by a moderator."
-    post.held_at = None  # out of the queue; hidden from now on (already out of counts)
+    post.held_at = None  # out of the queue; hidden from now on
+    visibility.post_changed(post)
     _record(moderator, "reject", post.hidden_at, reason, thread=post.thread, post=post,
             subject=post.author)
     _tell(post.author, "did not approve your post", reason, f"/p/{post.id}")

@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import search, text
+from .. import search, text, visibility
 from ..extensions import db
 from ..locking import lock_for_update
 from ..models import Post, PostRevision, Thread, User, utcnow
@@ -84,12 +84,13 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
             raise Refused(decision)
         written_at = at or utcnow()  # under the lock, so times order like the writes
         post = new_post(thread, author, body, written_at, token)
-        if needs_review(author, body, lambda: moderation.approved_post_count(author)):
+        if needs_review(author, body,
+                        lambda: moderation.approved_post_count(author, excluding=post)):
             moderation.hold(post)
         else:
-            # Counted in SQL, so concurrent replies do not overwrite each other's count.
-            thread.reply_count = Thread.reply_count + 1
-            thread.last_activity_at = written_at
+            # Recounted from the rows under the thread's lock, so concurrent replies
+            # each see the others' and no count drifts.
+            visibility.refresh_thread(thread)
         return post
 
     return write_once(submission, author, write)
@@ -125,28 +126,16 @@ def delete_post(post: Post, by: User) -> None:
 
 
 def soft_delete(post: Post, by: User) -> None:
-    """delete_post without the commit, for callers that delete several posts at once."""
+    """delete_post without the commit, for callers that delete several posts at once.
+
+    A deleted opening post takes its thread only while no public reply is left
+    (forum.visibility decides, under the thread's lock, so a reply arriving at the
+    same moment keeps the thread); otherwise the replies stay, under a placeholder."""
     if post.deleted_at is not None:
         return
     post.deleted_at = utcnow()
     post.deleted_by_id = by.id
-    search.remove_post(post)
-    thread = post.thread
-    if post.is_opening:
-        # Only a thread nobody has replied to goes with its opening post; decided in
-        # the UPDATE itself, so a reply arriving at the same moment keeps the thread.
-        db.session.execute(
-            update(Thread).where(Thread.id == thread.id, Thread.reply_count == 0)
-            .values(deleted_at=post.deleted_at)
-        )
-        db.session.expire(thread, ["deleted_at"])
-    else:
-        if post.hidden_at is None and post.held_at is None:
-            # Hidden and held replies were already taken out of the count.
-            thread.reply_count = Thread.reply_count - 1
-        db.session.flush()
-        thread.last_activity_at = _last_activity(thread)
-        db.session.flush()
+    visibility.post_changed(post)
 
 
 def latest_post(thread: Thread, viewer) -> Post:
@@ -157,15 +146,6 @@ def latest_post(thread: Thread, viewer) -> Post:
         .order_by(Post.created_at.desc(), Post.id.desc()).limit(1)
     ) or db.session.scalar(select(Post).where(Post.thread_id == thread.id,
                                               Post.is_opening.is_(True)))
-
-
-def _last_activity(thread: Thread) -> datetime:
-    latest = db.session.scalar(
-        select(func.max(Post.created_at)).where(
-            Post.thread_id == thread.id, Post.deleted_at.is_(None)
-        )
-    )
-    return latest or thread.created_at
 
 
 def revisions(post: Post) -> list[PostRevision]:

@@ -306,7 +306,8 @@ def _new_thread(
     )
     db.session.add(thread)
     opening = new_post(thread, author, body, at, submission, is_opening=True)
-    if needs_review(author, body, lambda: moderation.approved_post_count(author)):
+    if needs_review(author, body,
+                    lambda: moderation.approved_post_count(author, excluding=opening)):
         moderation.hold(opening)
     return opening
 

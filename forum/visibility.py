@@ -1,0 +1,102 @@
+"""A thread's derived facts, and the one way a post's visibility is kept in step.
+
+A thread caches what its posts say, so that lists need neither count nor join
+posts. Each cached column is defined once, in `derived_values()`, from the rows:
+
+- `reply_count`: the public replies (not deleted, hidden or held);
+- `last_activity_at`: when the newest public post was written, so a hidden or
+  held post neither bumps a thread nor tells visitors when it was written;
+- `hidden_at`: the opening post is hidden or held;
+- `deleted_at`: the opening post is deleted and no public reply is left. A thread
+  others are talking in never goes with its opening post: the opening shows as
+  deleted and the replies stay where they are.
+
+Services never add or subtract: after changing whether a post is deleted, hidden
+or held they call `post_changed(post)`, which recomputes its thread under the
+thread's row lock (so concurrent writers each count what the other committed)
+and puts the post in or out of the search index. `recount()` recomputes every
+thread, for `flask --app forum recount`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import case, func, null, or_, select, update
+
+from . import search
+from .extensions import db
+from .locking import lock_for_update
+from .models import Post, Thread
+from .permissions import public_posts
+
+DERIVED = ("reply_count", "last_activity_at", "hidden_at", "deleted_at")
+
+
+def derived_values() -> dict:
+    """SQL for each derived column, correlated to the thread row being updated."""
+    of_thread = Post.thread_id == Thread.id
+    replies = select(func.count(Post.id)).where(
+        of_thread, Post.is_opening.is_(False), public_posts()).scalar_subquery()
+    newest = select(func.max(Post.created_at)).where(of_thread, public_posts()).scalar_subquery()
+    of_opening = (of_thread, Post.is_opening.is_(True))
+    opening_withheld = select(func.coalesce(Post.hidden_at, Post.held_at)).where(*of_opening) \
+        .limit(1).scalar_subquery()
+    opening_deleted = select(Post.deleted_at).where(*of_opening).limit(1).scalar_subquery()
+    return {
+        "reply_count": replies,
+        "last_activity_at": func.coalesce(newest, Thread.created_at),
+        "hidden_at": opening_withheld,
+        "deleted_at": case((replies == 0, opening_deleted), else_=null()),
+    }
+
+
+def refresh_thread(thread: Thread) -> None:
+    """Recompute `thread`'s derived columns from its posts (the caller holds the
+    thread's lock, see `post_changed`, and commits)."""
+    db.session.execute(
+        update(Thread).where(Thread.id == thread.id).values(**derived_values())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(thread, list(DERIVED))
+
+
+def is_public(post: Post) -> bool:
+    """The Python side of permissions.public_posts(), for one loaded post."""
+    return post.deleted_at is None and post.hidden_at is None and post.held_at is None
+
+
+def post_changed(post: Post) -> None:
+    """Bring the post's thread and the search index in step with the post, after a
+    change to whether it is deleted, hidden or held (the caller commits)."""
+    db.session.flush()
+    thread = lock_for_update(post.thread)
+    refresh_thread(thread)
+    if is_public(post):
+        search.index_post(post)  # skips posts of a deleted thread
+    else:
+        search.remove_post(post)
+
+
+def recount(progress: Callable[[int], None] = lambda n: None, batch: int = 500) -> int:
+    """Recompute every thread's derived columns, committing a batch at a time;
+    returns how many threads were wrong. `progress(n)` is told as threads are done."""
+    ids = db.session.scalars(select(Thread.id).order_by(Thread.id)).all()
+    wrong = 0
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        values = derived_values()
+        # Only rows that differ are written (and counted), so a recount of a healthy
+        # forum changes nothing.
+        result = db.session.execute(
+            update(Thread).where(
+                Thread.id.in_(chunk),
+                or_(*(getattr(Thread, name).is_distinct_from(value)
+                      for name, value in values.items())),
+            ).values(**values).execution_options(synchronize_session=False)
+        )
+        wrong += result.rowcount
+        db.session.commit()
+        progress(len(chunk))
+    db.session.expire_all()
+    return wrong
