@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from . import text
 from .extensions import db
-from .models import Post, Role, User
+from .models import Post, Role, Thread, User
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(search_group)
     app.cli.add_command(backup_group)
+    app.cli.add_command(recount)
 
 
 @click.group(help="Manage accounts.")
@@ -101,6 +102,16 @@ def rerender():
             db.session.commit()
             bar.update(len(ids[start:start + 500]))
     click.echo(f"{changed} of {len(ids)} posts changed.")
+
+
+@click.command(help="Recompute every thread's counts and timestamps from its posts.")
+def recount():
+    from . import visibility
+
+    total = db.session.scalar(select(func.count(Thread.id)))
+    with click.progressbar(length=total, label="Recounting threads") as bar:
+        wrong = visibility.recount(progress=bar.update)
+    click.echo(f"{total} threads recounted, {wrong} corrected.")
 
 
 @click.group("mail", help="Outgoing mail.")
