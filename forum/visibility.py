@@ -47,7 +47,9 @@ def derived_values() -> dict:
         "reply_count": replies,
         "last_activity_at": func.coalesce(newest, Thread.created_at),
         "hidden_at": opening_withheld,
-        "deleted_at": case((replies == 0, opening_deleted), else_=null()),
+        # Replies are counted only when the opening post is deleted (CASE in order).
+        "deleted_at": case((opening_deleted.is_(None), null()), (replies == 0, opening_deleted),
+                           else_=null()),
     }
 
 
