@@ -59,10 +59,12 @@ def drop_objects(connection) -> None:
 # -- keeping the index current ---------------------------------------------
 
 def index_post(post: Post) -> None:
-    """(Re)index one post in the current transaction; the caller commits."""
+    """(Re)index one post in the current transaction; the caller commits. Only public
+    posts of live threads are kept (queries check again, should the index lag)."""
     db.session.flush()
     remove_post(post)
-    if post.deleted_at is not None or post.thread.deleted_at is not None:
+    withheld = post.deleted_at or post.hidden_at or post.held_at
+    if withheld is not None or post.thread.deleted_at is not None:
         return
     title = post.thread.title if post.is_opening else ""
     body = text.plain(post.body_html)

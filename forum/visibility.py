@@ -63,21 +63,13 @@ def refresh_thread(thread: Thread) -> None:
     db.session.expire(thread, list(DERIVED))
 
 
-def is_public(post: Post) -> bool:
-    """The Python side of permissions.public_posts(), for one loaded post."""
-    return post.deleted_at is None and post.hidden_at is None and post.held_at is None
-
-
 def post_changed(post: Post) -> None:
     """Bring the post's thread and the search index in step with the post, after a
     change to whether it is deleted, hidden or held (the caller commits)."""
     db.session.flush()
     thread = lock_for_update(post.thread)
     refresh_thread(thread)
-    if is_public(post):
-        search.index_post(post)  # skips posts of a deleted thread
-    else:
-        search.remove_post(post)
+    search.index_post(post)  # in the index only while public
 
 
 def recount(progress: Callable[[int], None] = lambda n: None, batch: int = 500) -> int:
