@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from forum.accounts import services as accounts
 from forum.extensions import db
 from forum.models import ExpertVerification, Post, User, VerificationStatus, utcnow
 from forum.moderation import services as moderation
@@ -148,5 +149,171 @@ def test_an_expert_publishes_while_the_article_category_is_open(app, expert):
     assert expert_browser.submit("/articles/new", ARTICLE).status_code == 302
 
 
-# unused helpers for the later items are imported above
-_ = (make_article, VerificationStatus)
+
+# -- 8: the badge vouches for what an admin checked --------------------------------------
+
+@pytest.fixture
+def checked_expert(app, admin):
+    """An expert verified through the queue: the admin checked these details."""
+    user = make_user("dr_okafor", display_name="Dr Okafor")
+    request = accounts.request_verification(
+        user, credentials="Consultant neurologist", affiliation="City Hospital",
+        register_name="GMC", register_number="1234567",
+        evidence_url="https://example.org/gmc/1234567")
+    accounts.decide_verification(request, admin, True, "", True, True, True)
+    return user
+
+
+def _profile(browser, user) -> str:
+    return _page(browser.get(f"/u/{user.username}"))
+
+
+def test_the_profile_form_cannot_rewrite_checked_credentials(app, checked_expert, client):
+    expert_browser = signed_in(app, checked_expert)
+    settings = _page(expert_browser.get("/settings"))
+    assert 'name="credentials"' not in settings and 'name="affiliation"' not in settings
+    assert "/settings/verification" in settings  # the way to change them
+
+    saved = expert_browser.submit("/settings", {
+        "display_name": "Dr Okafor", "bio": "I run a clinic.", "conflicts": "None.",
+        "credentials": "Nobel laureate", "affiliation": "Harvard"})
+    assert saved.status_code == 302
+    for page in (_profile(client, checked_expert),
+                 _page(client.get(f"/t/{make_article(checked_expert, make_category()).id}"))):
+        assert "Consultant neurologist" in page and "City Hospital" in page
+        assert "Nobel laureate" not in page and "Harvard" not in page
+    assert "I run a clinic." in _profile(client, checked_expert)  # bio stays free
+
+
+def test_profile_and_author_box_show_the_checked_text_not_the_profile_columns(
+        app, checked_expert, client):
+    # Rows written before the fix: the profile columns were edited after the check.
+    checked_expert.credentials, checked_expert.affiliation = "World's top MS expert", "Nowhere"
+    db.session.commit()
+    article = make_article(checked_expert, make_category())
+    for page in (_profile(client, checked_expert), _page(client.get(f"/t/{article.id}"))):
+        assert "Consultant neurologist" in page and "World's top MS expert" not in page
+
+
+def test_new_credentials_wait_for_an_admin_and_the_badge_stays_meanwhile(
+        app, checked_expert, admin, client):
+    expert_browser = signed_in(app, checked_expert)
+    form = _page(expert_browser.get("/settings/verification"))
+    assert 'value="GMC"' in form and 'value="Consultant neurologist"' in form  # starts from it
+    sent = expert_browser.submit("/settings/verification", {
+        "credentials": "Professor of Neurology", "affiliation": "University Hospital",
+        "register_name": "GMC", "register_number": "1234567",
+        "evidence_url": "https://example.org/gmc/1234567"})
+    assert sent.status_code == 302
+    pending = accounts.pending_verification(checked_expert)
+    assert pending.credentials == "Professor of Neurology"
+
+    profile = _profile(client, checked_expert)
+    assert "Verified expert" in profile and "Consultant neurologist" in profile
+    assert "Professor of Neurology" not in profile
+    assert "waiting for an admin" in _page(expert_browser.get("/settings"))
+
+    admin_browser = signed_in(app, admin)
+    queue = _page(admin_browser.get("/admin/verifications"))
+    assert "Already verified" in queue and "Professor of Neurology" in queue
+    decided = admin_browser.submit("/admin/verifications", {
+        "decision": "approve", "checked_register": "y", "checked_number": "y",
+        "checked_link": "y"}, action=f"/admin/verifications/{pending.id}")
+    assert decided.status_code == 302
+    profile = _profile(client, checked_expert)
+    assert "Professor of Neurology" in profile and "Consultant neurologist" not in profile
+    assert "Verified expert" in profile
+
+
+def test_declined_new_credentials_leave_the_checked_ones(app, checked_expert, admin, client):
+    pending = accounts.request_verification(
+        checked_expert, credentials="Chief of everything", affiliation="City Hospital",
+        register_name="GMC", register_number="1234567",
+        evidence_url="https://example.org/gmc/1234567")
+    decided = signed_in(app, admin).submit("/admin/verifications", {
+        "decision": "decline", "reason": "Not on the register."},
+        action=f"/admin/verifications/{pending.id}")
+    assert decided.status_code == 302
+    profile = _profile(client, checked_expert)
+    assert "Verified expert" in profile and "Consultant neurologist" in profile
+    assert "Chief of everything" not in profile
+    approved = db.session.scalars(select(ExpertVerification).where(
+        ExpertVerification.status == VerificationStatus.APPROVED)).all()
+    assert [v.credentials for v in approved] == ["Consultant neurologist"]
+
+
+# -- 21: names that cannot pose as someone else ------------------------------------------
+
+def _save_name(browser, name, bio="Hello."):
+    return browser.submit("/settings", {"display_name": name, "bio": bio})
+
+
+@pytest.mark.parametrize("name", [
+    "sam_k", "SAM_K", "\uff33\uff21\uff2d\uff3f\uff2b",  # fullwidth, which NFKC folds
+    "Sam K", "sam-k", "sam\u200b_k",
+])
+def test_a_display_name_cannot_be_another_members_username(member_browser, member, name):
+    make_user("sam_k")
+    refused = _save_name(member_browser, name, bio="My words stay.")
+    assert refused.status_code == 200
+    page = _page(refused)
+    assert "too close to another member" in page
+    assert "My words stay." in page  # the form comes back filled in
+    db.session.expire_all()
+    assert db.session.get(User, member.id).display_name == ""
+
+
+def test_a_display_name_cannot_copy_another_display_name(member_browser, member):
+    make_user("ruth_w", display_name="Ruth")
+    refused = _save_name(member_browser, "RUTH")
+    assert refused.status_code == 200 and "too close to another member" in _page(refused)
+    # One's own username, in any case, is fine.
+    assert _save_name(member_browser, "Maria").status_code == 302
+
+
+@pytest.mark.parametrize("name", ["Ruth \u00b7 Moderator \u00b7 Verified expert", "Admin Sam",
+                                  "jo (mod)", "VerifiedExpert", "Forum staff"])
+def test_badge_words_are_refused_in_display_names(member_browser, member, name):
+    refused = _save_name(member_browser, name)
+    assert refused.status_code == 200 and "the forum shows those badges itself" in _page(refused)
+
+
+def test_an_older_name_does_not_block_saving_the_rest_of_the_profile(member_browser, member):
+    member.display_name = "Forum staff"  # accepted before the rule existed
+    db.session.commit()
+    assert _save_name(member_browser, "Forum staff", bio="New bio.").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, member.id).bio == "New bio."
+
+
+def test_format_characters_are_stripped_from_names_and_titles(member_browser, member,
+                                                              client):
+    category = make_category()
+    assert _save_name(member_browser, "Ma\u202eria\u200b M\u2066").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, member.id).display_name == "Maria M"
+
+    started = member_browser.submit(f"/c/{category.slug}/new", {
+        "title": "Fatigue \u202etips\u2069 for\u200b summer", "body": "Keep\u200d cool."})
+    assert started.status_code == 302, _page(started)
+    thread = db.session.scalars(select(Post)).one().thread
+    assert thread.title == "Fatigue tips for summer"
+    # Bodies keep them: zero-width joiners build emoji and shape some scripts.
+    assert db.session.scalars(select(Post)).one().body_source == "Keep\u200d cool."
+
+
+def test_names_are_isolated_and_shown_with_the_username(app, member, client):
+    member.display_name = "\u05e8\u05d5\u05ea"  # a right-to-left name
+    db.session.commit()
+    thread = make_discussion(member, make_category())
+    page = _page(client.get(f"/t/{thread.id}"))
+    assert "<bdi>\u05e8\u05d5\u05ea</bdi>" in page and "@maria" in page
+    profile = _profile(client, member)
+    assert "<bdi>\u05e8\u05d5\u05ea</bdi>" in profile and "@maria" in profile
+
+
+def test_the_author_box_shows_the_username_beside_the_display_name(app, checked_expert,
+                                                                   client):
+    article = make_article(checked_expert, make_category())
+    box = _page(client.get(f"/t/{article.id}")).split('class="author-box"', 1)[1]
+    assert "<bdi>Dr Okafor</bdi>" in box and "@dr_okafor" in box
