@@ -282,8 +282,9 @@ def reset_password(user: User, password: str) -> None:
 
 # Words of the badges the forum itself puts beside a name: in a display name they
 # would claim a role or a check nobody made ("Ruth · Moderator · Verified expert").
+# ("Staff" stays allowed: "Staff nurse" is a job title.)
 _BADGE_WORDS = frozenset({"mod", "mods", "moderator", "moderators", "moderation", "admin",
-                          "admins", "administrator", "staff", "verified", "official"})
+                          "admins", "administrator", "verified"})
 _SEPARATORS = re.compile(r"[\W_]+")
 
 
@@ -295,17 +296,15 @@ def name_key(name: str) -> str:
 
 
 def check_display_name(user: User, display_name: str) -> str:
-    if not display_name:
-        return display_name
+    key = name_key(display_name)
+    if key in ("", name_key(user.username)):
+        return display_name  # one's own username, as shown beside it anyway
     words = _SEPARATORS.split(unicodedata.normalize("NFKC", display_name).casefold())
     if _BADGE_WORDS.intersection(words) or any(
             word.startswith(("moderator", "administrator", "verified")) for word in words):
         raise _FieldError("display_name", "Display names cannot include words like "
                           "“Moderator”, “Admin” or “Verified”: "
                           "the forum shows those badges itself.")
-    key = name_key(display_name)
-    if key in ("", name_key(user.username)):
-        return display_name
     if _name_taken(user, key):
         raise _FieldError("display_name", "That name is too close to another member's name. "
                           "Please choose another.")
