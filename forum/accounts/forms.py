@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 
-from ..forms import ForumForm
+from ..forms import ForumForm, LabelField
 from ..models import TextSize
 
 
@@ -89,7 +89,7 @@ class ResetForm(ForumForm):
 
 
 class ProfileForm(ForumForm):
-    display_name = StringField(
+    display_name = LabelField(
         "Display name",
         validators=[Optional(), Length(max=60)],
         description="Shown beside your posts instead of your username, if you like "
