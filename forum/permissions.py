@@ -108,6 +108,16 @@ def _writer(user, action: str) -> Decision:
     return decision
 
 
+_ARCHIVED = "This category is archived: it can be read but not added to."
+
+
+def _open_category(user, category) -> Decision:
+    """An archived category is read-only for members; moderators still tidy it."""
+    if category is not None and category.archived_at and not is_moderator(user):
+        return deny(403, _ARCHIVED)
+    return ALLOW
+
+
 # -- accounts ----------------------------------------------------------------
 
 def can_manage_account(user, obj=None) -> Decision:
@@ -187,18 +197,17 @@ def needs_review(user, body: str, approved_posts: Callable[[], int]) -> bool:
 
 def can_start_discussion(user, category=None) -> Decision:
     decision = _writer(user, "start a discussion")
-    if decision and category is not None and category.archived_at and not is_moderator(user):
-        return deny(403, "This category is archived: it can be read but not added to.")
-    return decision
+    return _open_category(user, category) if decision else decision
 
 
-def can_publish_article(user, obj=None) -> Decision:
+def can_publish_article(user, category=None) -> Decision:
+    """`category` is where the article would go (threads.services.article_category)."""
     decision = _writer(user, "publish an article")
     if not decision:
         return decision
-    if user.is_verified_expert or is_moderator(user):
-        return ALLOW
-    return deny(403, "Only verified experts, moderators and admins can publish articles.")
+    if not (user.is_verified_expert or is_moderator(user)):
+        return deny(403, "Only verified experts, moderators and admins can publish articles.")
+    return _open_category(user, category)
 
 
 def can_reply(user, thread: Thread) -> Decision:
@@ -226,6 +235,8 @@ def can_edit_post(user, post: Post) -> Decision:
         return deny(403, "You can only edit your own posts.")
     if post.thread.is_locked:
         return deny(403, "This thread is locked.")
+    if post.thread.category.archived_at:
+        return deny(403, "This category is archived: its posts can no longer be edited.")
     return ALLOW
 
 
@@ -334,6 +345,16 @@ def can_ban(user, subject: User) -> Decision:
     if decision and subject.id == user.id:
         return deny(403, "You cannot ban yourself.")
     return decision
+
+
+def can_lift(user, subject: User) -> Decision:
+    """Lifting a sanction takes the power to impose it: a moderator lifts a suspension,
+    only an admin lifts a ban (lifting clears both)."""
+    if subject.banned_at is None:
+        return can_suspend(user, subject)
+    if can_moderate(user) and not is_admin(user):
+        return deny(403, "Only an admin can lift a ban.")
+    return can_ban(user, subject)
 
 
 def can_change_role(user, subject: User) -> Decision:

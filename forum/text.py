@@ -78,6 +78,14 @@ def normalise(source: str) -> str:
     return unicodedata.normalize("NFC", _CONTROL.sub("", source))
 
 
+def strip_format(line: str) -> str:
+    """A one-line label (a name, a title, a tag) without format characters (Unicode Cf):
+    bidi overrides and isolates, zero-width spaces and joiners, soft hyphens. They are
+    invisible, and an override makes "Ruth\u202e" or a title read as something else.
+    Bodies keep them: there they join emoji and shape scripts, and the page isolates them."""
+    return "".join(char for char in line if unicodedata.category(char) != "Cf")
+
+
 def render(source: str) -> str:
     """Markdown to HTML that is safe to print as it is."""
     return _cleaner.clean(_md.render(normalise(source))).strip()

@@ -220,6 +220,8 @@ ROWS = [
     Row("POST", "/u/admin_lee/suspend", moderators(403)),
     Row("POST", "/u/nobody/suspend", moderators(404)),
     Row("POST", "/u/rowan/reinstate", moderators(W)),
+    # A ban is an admin's to impose, so an admin's to lift.
+    Row("POST", "/u/bea/reinstate", admins(W)),
     Row("POST", "/u/sam/ban", admins(W)),
 
     # -- admin pages ---------------------------------------------------------------------
@@ -417,6 +419,8 @@ class World:
         maria, sam, mod = users["member"], users["other_member"], users["moderator"]
         tess = make_user("tess")  # has two-step sign-in on, for the admins' reset
         tess.totp_secret, tess.totp_enabled_at = "JBSWY3DPEHPK3PXP", utcnow()
+        bea = make_user("bea")  # banned, for lifting a ban
+        bea.banned_at = utcnow()
         living = make_category()
         research = make_category("research-news", "Research news")
         archive = make_category("archive", "Old threads")

@@ -158,3 +158,35 @@ def test_new_members_posts_are_held_until_established(app, world):
     assert p.needs_review(newcomer, "see https://example.org", approved_posts=lambda: 5)
     for role in ("member", "expert", "moderator"):
         assert not p.needs_review(world[0][role], "https://x.example", approved_posts=lambda: 0)
+
+
+def test_lifting_a_sanction_takes_the_power_to_impose_it(app, world):
+    from datetime import timedelta
+
+    from forum.models import utcnow
+
+    users, _, _ = world
+    member = users["member"]
+    #                                  anonymous  member  author  expert  moderator  admin
+    member.suspended_until = utcnow() + timedelta(days=2)
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_lift, member)
+    member.banned_at = utcnow()
+    expect(world, ["login", 403, 403, 403, 403, "ok"], p.can_lift, member)
+    assert p.can_lift(users["moderator"], member).reason == "Only an admin can lift a ban."
+    expect(world, ["login", 403, 403, 403, 403, "ok"], p.can_lift, users["moderator"])
+    db.session.rollback()
+
+
+def test_an_archived_category_takes_no_edits_or_articles_from_members(app, world):
+    from forum.models import utcnow
+
+    _, open_thread, _ = world
+    category = open_thread.category
+    category.archived_at = utcnow()
+    #                                  anonymous  member  author  expert  moderator  admin
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_edit_post, _first_post(open_thread))
+    expect(world, ["login", 403, 403, 403, "ok", "ok"], p.can_publish_article, category)
+    assert "archived" in p.can_edit_post(world[0]["author"], _first_post(open_thread)).reason
+    category.archived_at = None
+    expect(world, ["login", 403, 403, "ok", "ok", "ok"], p.can_publish_article, category)
+    db.session.rollback()

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 
-from ..forms import ForumForm
+from ..forms import ForumForm, LabelField
 from ..models import TextSize
 
 
@@ -89,10 +89,11 @@ class ResetForm(ForumForm):
 
 
 class ProfileForm(ForumForm):
-    display_name = StringField(
+    display_name = LabelField(
         "Display name",
         validators=[Optional(), Length(max=60)],
-        description="Shown beside your posts instead of your username, if you like.",
+        description="Shown beside your posts instead of your username, if you like "
+        "(your @username is shown with it). It cannot be another member's name.",
     )
     bio = TextAreaField(
         "About you",
@@ -102,8 +103,8 @@ class ProfileForm(ForumForm):
 
 
 class ExpertProfileForm(ProfileForm):
-    credentials = StringField("Credentials", validators=[Optional(), Length(max=200)])
-    affiliation = StringField("Affiliation", validators=[Optional(), Length(max=200)])
+    # Credentials and affiliation are not here: the profile shows what an admin checked,
+    # and a change to them is a new verification request (VerificationRequestForm).
     conflicts = TextAreaField(
         "Standing conflict-of-interest statement",
         validators=[Optional(), Length(max=2000)],

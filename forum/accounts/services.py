@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from functools import cache, partial
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import mail
+from .. import mail, text
 from ..extensions import db
 from ..models import (
     ExpertVerification,
@@ -279,9 +280,58 @@ def reset_password(user: User, password: str) -> None:
 
 # -- settings ----------------------------------------------------------------
 
-def update_profile(user: User, **fields: str) -> None:
-    for name, value in fields.items():
-        setattr(user, name, (value or "").strip())
+# Words of the badges the forum itself puts beside a name: in a display name they
+# would claim a role or a check nobody made ("Ruth · Moderator · Verified expert").
+# ("Staff" stays allowed: "Staff nurse" is a job title.)
+_BADGE_WORDS = frozenset({"mod", "mods", "moderator", "moderators", "moderation", "admin",
+                          "admins", "administrator", "verified"})
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def name_key(name: str) -> str:
+    """What a name looks like to a reader: NFKC, case folded, with format characters,
+    spaces and punctuation ignored ("Mod Ruth", "MOD_RUTH" and "ｍｏｄ-ｒｕｔｈ" are alike)."""
+    folded = unicodedata.normalize("NFKC", text.strip_format(name)).casefold()
+    return _SEPARATORS.sub("", folded)
+
+
+def check_display_name(user: User, display_name: str) -> str:
+    key = name_key(display_name)
+    if key in ("", name_key(user.username)):
+        return display_name  # one's own username, as shown beside it anyway
+    words = _SEPARATORS.split(unicodedata.normalize("NFKC", display_name).casefold())
+    if _BADGE_WORDS.intersection(words) or any(
+            word.startswith(("moderator", "administrator", "verified")) for word in words):
+        raise _FieldError("display_name", "Display names cannot include words like "
+                          "“Moderator”, “Admin” or “Verified”: "
+                          "the forum shows those badges itself.")
+    if _name_taken(user, key):
+        raise _FieldError("display_name", "That name is too close to another member's name. "
+                          "Please choose another.")
+    return display_name
+
+
+def _name_taken(user: User, key: str) -> bool:
+    # Usernames are ASCII letters, digits, '_' and '-', so their key is SQL-computable.
+    username_key = func.replace(func.replace(func.lower(User.username), "_", ""), "-", "")
+    others = (User.id != user.id, User.deleted_at.is_(None))
+    if db.session.scalar(select(User.id).where(username_key == key, *others).limit(1)):
+        return True
+    # Display names need Unicode folding, done here; a rename is rare enough to read them.
+    names = db.session.scalars(select(User.display_name).where(User.display_name != "", *others))
+    return any(name_key(name) == key for name in names)
+
+
+def update_profile(user: User, display_name: str, bio: str, conflicts: str | None = None) -> None:
+    """The freely editable profile: display name, bio and (experts) the standing conflicts
+    statement. Credentials and affiliation change only through a verification request.
+    An unchanged display name is not judged again, so an older name never blocks a save."""
+    display_name = text.strip_format(display_name or "").strip()
+    if display_name != user.display_name:
+        _checked(display_name=(partial(check_display_name, user), display_name))
+    user.display_name, user.bio = display_name, (bio or "").strip()
+    if conflicts is not None:
+        user.conflicts = conflicts.strip()
     db.session.commit()
 
 
@@ -353,7 +403,15 @@ def pending_verification(user: User) -> ExpertVerification | None:
     )
 
 
+def verification_details(user: User) -> ExpertVerification | None:
+    """What the request form starts from: the pending request, else the approved one."""
+    return pending_verification(user) or user.verification
+
+
 def request_verification(user: User, **details: str) -> ExpertVerification:
+    """A first request, a correction of a pending one, or (for a verified expert) new
+    credentials or affiliation: a new pending request, while the approved one keeps the
+    badge and the checked details on show until an admin decides."""
     request = pending_verification(user) or ExpertVerification(user=user)
     for name, value in details.items():
         setattr(request, name, (value or "").strip())

@@ -316,10 +316,15 @@ def settings():
     form_class = ExpertProfileForm if current_user.is_verified_expert else ProfileForm
     form = form_class(obj=current_user)
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in form.data if name != "csrf_token"}
-        services.update_profile(current_user, **fields)
-        flash("Your profile is saved.", "success")
-        return redirect(url_for(".settings"))
+        try:
+            conflicts = form.conflicts.data if "conflicts" in form else None
+            services.update_profile(current_user, form.display_name.data, form.bio.data,
+                                    conflicts)
+        except services.AccountError as error:
+            _apply_errors(form, error)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for(".settings"))
     return _settings(profile_form=form)
 
 
@@ -519,7 +524,7 @@ def toggle_energy_saver():
 def request_verification():
     require(can_manage_account(current_user))
     pending = services.pending_verification(current_user)
-    form = VerificationRequestForm(obj=pending)
+    form = VerificationRequestForm(obj=services.verification_details(current_user))
     if form.validate_on_submit():
         fields = {name: form[name].data for name in form.data if name != "csrf_token"}
         services.request_verification(current_user, **fields)

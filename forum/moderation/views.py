@@ -9,7 +9,7 @@ from ..accounts.services import find_by_username
 from ..extensions import db
 from ..models import Category, EvidenceLabel, User
 from ..paging import requested_page, require_page_exists
-from ..permissions import can_ban, can_moderate, can_suspend, require
+from ..permissions import can_ban, can_lift, can_moderate, can_suspend, require
 from ..posts.services import get_post
 from ..posts.views import post_url
 from ..threads.services import categories, get_thread
@@ -210,7 +210,7 @@ def suspend(username):
 @bp.post("/u/<username>/reinstate")
 def reinstate(username):
     user = _member(username)
-    require(can_suspend(current_user, user))
+    require(can_lift(current_user, user))
     return _act(ReasonForm(), url_for("accounts.profile", username=user.username),
                 lambda form: services.lift_suspension(user, current_user, form.reason.data or ""),
                 f"{user.username} can write again.")

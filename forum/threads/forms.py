@@ -1,7 +1,7 @@
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import ForumForm
+from ..forms import ForumForm, LabelField
 from . import services
 
 TITLE = (5, 150)
@@ -35,7 +35,7 @@ class _ReferencesField(TextAreaField):
 
 
 class DiscussionForm(ForumForm):
-    title = StringField(
+    title = LabelField(
         "Title", validators=[DataRequired(message="Please give your discussion a title."),
                              _length(*TITLE, "The title")],
         filters=[as_stored_line],

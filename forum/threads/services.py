@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -389,3 +390,9 @@ def opening_post(thread: Thread) -> Post:
 
 def default_category() -> Category | None:
     return db.session.scalar(select(Category).order_by(Category.position, Category.id).limit(1))
+
+
+def article_category() -> Category | None:
+    """Where new articles go: the ARTICLE_CATEGORY, else the first category. The publish
+    rule is asked about this category, so an archived one takes no new articles."""
+    return category_by_slug(current_app.config["ARTICLE_CATEGORY"]) or default_category()

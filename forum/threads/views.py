@@ -40,7 +40,8 @@ def thread_url(thread, **params):
 @bp.get("/")
 def index():
     return render_template(
-        "threads/index.html", front=services.front_page(), categories=services.categories()
+        "threads/index.html", front=services.front_page(), categories=services.categories(),
+        article_category=services.article_category(),
     )
 
 
@@ -79,13 +80,13 @@ def new_discussion(slug):
 @bp.route("/articles/new", methods=["GET", "POST"])
 @per_member("POST")
 def new_article():
-    require(can_publish_article(current_user))
+    category = services.article_category()
+    require(can_publish_article(current_user, category))
     form = ArticleForm()
     if not form.is_submitted():
         form.disclosure.data = current_user.conflicts
     if form.validate_on_submit() and not form.preview.data:
-        category = (services.category_by_slug(current_app.config["ARTICLE_CATEGORY"])
-                    or services.default_category() or abort(404))
+        category = category or abort(404)
         thread = services.publish_article(
             current_user, category, form.title.data, form.summary.data, form.body.data,
             services.tags_for(form.title.data, form.tags.data),
