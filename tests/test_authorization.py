@@ -169,7 +169,8 @@ ROWS = [
     Row("GET", "/p/{post}/history", (L, 200, 403, 403, 200, 200, 403)),
     Row("GET", "/p/{hidden}/history", (404, 200, 404, 404, 200, 200, 404)),
     Row("GET", "/p/{held}/history", (404, 200, 404, 404, 200, 200, 404)),
-    Row("GET", "/p/{deleted}/history", (404, 404, 404, 404, 200, 200, 404)),
+    # A deleted post's words are gone for everyone, its earlier versions too.
+    Row("GET", "/p/{deleted}/history", everyone(404)),
     Row("GET", "/p/{missing}/history", everyone(404)),
 
     Row("POST", "/p/{post}/delete", (L, W, 403, 403, W, W, 403)),
@@ -622,7 +623,7 @@ def test_suspended_staff_still_read_but_no_longer_moderate(world):
     db.session.execute(update(User).where(User.username == "admin_lee").values(
         banned_at=utcnow(), suspension_reason="Account compromised."))
     world.commit()
-    reading = [Row("GET", "/t/{hidden_thread}", ()), Row("GET", "/p/{deleted}/history", ())]
+    reading = [Row("GET", "/t/{hidden_thread}", ()), Row("GET", "/p/{hidden}/history", ())]
     wrong = {}
     for row in sorted(STAFF_ONLY, key=str) + reading:
         for role in ("moderator", "admin"):
