@@ -360,6 +360,8 @@ FORMS = {
 SECRETS = ("SECRET-HIDDEN-REPLY", "SECRET-HELD-REPLY", "SECRET-DELETED-REPLY",
            "SECRET-HIDDEN-THREAD", "SECRET-DELETED-THREAD")
 SECRET_READERS = {"member", "moderator", "admin"}
+# A deleted post's words: nobody at all, its author and the moderators included.
+UNREADABLE = ("SECRET-DELETED-REPLY",)
 
 
 # -- the world ---------------------------------------------------------------------
@@ -532,9 +534,9 @@ def answer(row: Row, path: str, response, changed) -> object:
 
 def leaks(world: World, role: str, response) -> list[str]:
     """The secret words, and redirects to the hidden and held posts, `role` was shown."""
-    if role in SECRET_READERS:
-        return []
     body = response.get_data(as_text=True)
+    if role in SECRET_READERS:
+        return [word for word in UNREADABLE if word in body]
     found = [word for word in SECRETS if word in body]
     location = response.headers.get("Location", "")
     if urlsplit(location).path != "/login":  # ?next= names the page asked for
