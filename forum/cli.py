@@ -150,7 +150,8 @@ def purge():
     ids = retention.due_for_purge(days)
     with click.progressbar(length=len(ids), label="Erasing deleted posts") as bar:
         erased = retention.purge(ids, progress=bar.update)
-    click.echo(f"{erased} deleted posts erased (deleted more than {days} days ago).")
+    posts = "post" if erased == 1 else "posts"
+    click.echo(f"{erased} deleted {posts} erased (deleted more than {days} days ago).")
 
 
 @click.group("backup", help="Copies of the database.")
