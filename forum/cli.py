@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_group)
     app.cli.add_command(backup_group)
     app.cli.add_command(recount)
+    app.cli.add_command(purge)
 
 
 @click.group(help="Manage accounts.")
@@ -149,6 +150,19 @@ def search_reindex():
     with click.progressbar(length=total, label="Indexing posts") as bar:
         indexed = search.reindex(progress=bar.update)
     click.echo(f"{indexed} posts indexed.")
+
+
+@click.command("purge", help="Erase the text and revisions of posts deleted more than "
+               "DELETED_RETENTION_DAYS ago (idempotent).")
+def purge():
+    from . import retention
+
+    days = current_app.config["DELETED_RETENTION_DAYS"]
+    ids = retention.due_for_purge(days)
+    with click.progressbar(length=len(ids), label="Erasing deleted posts") as bar:
+        erased = retention.purge(ids, progress=bar.update)
+    posts = "post" if erased == 1 else "posts"
+    click.echo(f"{erased} deleted {posts} erased (deleted more than {days} days ago).")
 
 
 @click.group("backup", help="Copies of the database.")

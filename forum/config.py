@@ -26,6 +26,15 @@ def _list(name: str) -> list[str] | None:
     return items or None
 
 
+def _days(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        raise ConfigError(f"{name} must be a whole number of days, not {raw!r}.")
+    return int(raw)
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -97,6 +106,9 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "forum@localhost"),
         # A new member's first posts wait for a moderator (0 turns holding off).
         "HOLD_FIRST_POSTS": int(os.environ.get("HOLD_FIRST_POSTS") or 2),
+        # How long a deleted post's text is kept (for moderators' questions about abuse,
+        # never shown) before `flask --app forum purge` erases it.
+        "DELETED_RETENTION_DAYS": _days("DELETED_RETENTION_DAYS", 30),
         # Whether an account must confirm its email address before it may write.
         "REQUIRE_CONFIRMED_EMAIL_TO_POST": _flag("REQUIRE_CONFIRMED_EMAIL_TO_POST", False),
         # Long posts are welcome; a request body past this is refused with 413.

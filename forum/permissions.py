@@ -135,20 +135,30 @@ def can_edit_profile(user, obj=None) -> Decision:
 
 # -- reading ---------------------------------------------------------------
 
+# Someone who may not see a thread or post is told only that there is nothing here:
+# the same page as for an id that never existed, so an id's 404 does not say that it
+# was deleted, hidden or held. The author and moderators, who know, get the reason.
+NOT_FOUND = Decision(False, 404, "")
+
+
 def can_view_thread(user, thread: Thread) -> Decision:
-    if thread.deleted_at is not None and not is_moderator(user):
-        return deny(404, "This thread was deleted.")
-    if (thread.hidden_at is not None and not is_moderator(user)
-            and not (_is_active(user) and thread.author_id == user.id)):
-        return deny(404, "This thread is not available.")
+    if is_moderator(user):
+        return ALLOW
+    author = _is_active(user) and thread.author_id == user.id
+    if thread.deleted_at is not None:
+        return deny(404, "This thread was deleted.") if author else NOT_FOUND
+    if thread.hidden_at is not None and not author:
+        return NOT_FOUND
     return ALLOW
 
 
 def can_view_post(user, post: Post) -> Decision:
-    if post.is_deleted and not is_moderator(user):
-        return deny(404, "This post was deleted.")
-    if (post.is_hidden or post.is_held) and not (is_moderator(user) or _owns(user, post)):
-        return deny(404, "This post is not available.")
+    if is_moderator(user):
+        return ALLOW
+    if post.is_deleted:
+        return deny(404, "This post was deleted.") if _owns(user, post) else NOT_FOUND
+    if (post.is_hidden or post.is_held) and not _owns(user, post):
+        return NOT_FOUND
     return ALLOW
 
 
@@ -261,9 +271,13 @@ def can_delete_post(user, post: Post) -> Decision:
 
 
 def can_view_history(user, post: Post) -> Decision:
+    """Earlier versions are the author's words too: once the post is deleted nobody,
+    moderators included, reads them through the forum (`purge` later erases them)."""
     decision = _member(user, "see the edit history")
     if decision and not (_owns(user, post) or is_moderator(user)):
         return deny(403, "Only the author and moderators can see a post's edit history.")
+    if decision and post.is_deleted:
+        return deny(404, "This post was deleted, and its history with it.")
     return decision
 
 

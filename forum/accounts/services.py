@@ -498,12 +498,14 @@ def export_data(user: User) -> dict:
                             "energy_saver": user.energy_saver},
         },
         "threads": [
-            {"id": t.id, "title": t.title, "kind": t.kind, "summary": t.summary,
-             "disclosure": t.disclosure, "created": when(t.created_at)}
+            # A deleted post's words are not shown to anyone, its author included.
+            {"id": t.id, "title": t.title, "kind": t.kind,
+             "summary": "" if t.deleted_at else t.summary,
+             "disclosure": "" if t.deleted_at else t.disclosure, "created": when(t.created_at)}
             for t in threads
         ],
         "posts": [
-            {"id": p.id, "thread_id": p.thread_id, "body": p.body_source,
+            {"id": p.id, "thread_id": p.thread_id, "body": "" if p.deleted_at else p.body_source,
              "created": when(p.created_at), "edited": when(p.edited_at),
              "deleted": when(p.deleted_at)}
             for p in posts

@@ -13,11 +13,22 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import search, text
 from ..extensions import db
-from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
+from ..models import (
+    Category,
+    Post,
+    Reference,
+    Tag,
+    Thread,
+    ThreadKind,
+    User,
+    thread_tags,
+    utcnow,
+)
 from ..moderation import services as moderation
 from ..permissions import needs_review, public_posts, public_threads, visible_posts
 from ..posts.services import edit_post, new_post, revise, write_once
@@ -222,7 +233,16 @@ def feed_entries(tag: Tag | None = None, limit: int = 20) -> list[Post]:
 
 
 def find_tag(name: str) -> Tag | None:
-    return db.session.scalar(select(Tag).where(Tag.name == name.lower().lstrip("#")))
+    """The tag called `name`, if anyone may see a thread that carries it. A tag used
+    only by hidden, held or deleted threads does not exist for readers: its page and
+    feed would otherwise say that such threads are there, and name their subject."""
+    in_use = (
+        select(thread_tags.c.thread_id)
+        .join(Thread, Thread.id == thread_tags.c.thread_id)
+        .where(thread_tags.c.tag_id == Tag.id, public_threads())
+        .exists()
+    )
+    return db.session.scalar(select(Tag).where(Tag.name == name.lower().lstrip("#"), in_use))
 
 
 def get_thread(thread_id: int) -> Thread | None:
@@ -276,9 +296,24 @@ def user_threads(user: User, page: int, per_page: int):
 # -- writing ---------------------------------------------------------------
 
 def _tags(names: list[str]) -> list[Tag]:
+    """The Tag rows for `names`, creating the new ones. Two people may start threads
+    with the same new tag at once: the insert skips a name another transaction has
+    just added (waiting for it to commit, on Postgres) instead of failing the unique
+    constraint, and the second read then finds that row."""
     names = names[:MAX_TAGS]
-    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    return [existing.get(name) or Tag(name=name) for name in names]
+    existing = _tags_named(names)
+    missing = [name for name in names if name not in existing]
+    if missing:
+        insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
+                  else sqlite.insert)
+        db.session.execute(insert(Tag).values([{"name": name} for name in missing])
+                           .on_conflict_do_nothing(index_elements=[Tag.name]))
+        existing = _tags_named(names)
+    return [existing[name] for name in names]
+
+
+def _tags_named(names: list[str]) -> dict[str, Tag]:
+    return {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
 
 
 def _new_thread(
