@@ -9,6 +9,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 
 class ConfigError(RuntimeError):
     """The environment cannot produce a safe configuration."""
@@ -57,8 +59,6 @@ def _kept_in_instance(instance_path: Path, name: str, make) -> str:
 def totp_keys(value: str | list[str]) -> list[bytes]:
     """TOTP_ENCRYPTION_KEY as Fernet keys, newest first (several, comma-separated, while
     a rotation is under way); refuses anything that is not a Fernet key."""
-    from cryptography.fernet import Fernet
-
     items = value.split(",") if isinstance(value, str) else list(value)
     keys = [item.strip().encode() for item in items if item.strip()]
     if not keys:
@@ -83,8 +83,6 @@ def _totp_encryption_key(instance_path: Path, production: bool) -> str:
         if production:
             raise ConfigError("FORUM_ENV=production needs TOTP_ENCRYPTION_KEY set in the "
                               "environment (see README, Configuration).")
-        from cryptography.fernet import Fernet
-
         value = _kept_in_instance(instance_path, "totp_key",
                                   lambda: Fernet.generate_key().decode())
     totp_keys(value)
