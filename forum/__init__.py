@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, Request, abort, has_request_context, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path)))
     app.config.update(config or {})
+    trust_proxies(app)
     app.url_map.converters["id"] = IdConverter
     app.before_request(_refuse_nul_in_path)
     register_extensions(app)
@@ -37,6 +39,16 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the visitor's address (rate limits) and
+    scheme come from the X-Forwarded-For and -Proto entries those proxies added; the
+    header a visitor sends themselves is never believed. Host is not taken from
+    X-Forwarded-Host: the proxy passes Host on, and TRUSTED_HOSTS checks it."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
 
 
 class IdConverter(IntegerConverter):

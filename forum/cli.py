@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_group)
     app.cli.add_command(recount)
     app.cli.add_command(purge)
+    app.cli.add_command(two_factor_group)
 
 
 @click.group(help="Manage accounts.")
@@ -195,3 +196,25 @@ def backup_restore(path, yes):
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored from {path}.")
+
+
+@click.group("two-factor", help="Two-step sign-in.")
+def two_factor_group():
+    pass
+
+
+@two_factor_group.command(
+    "rotate-key",
+    help="Re-encrypt every two-step secret with the first key in TOTP_ENCRYPTION_KEY; "
+         "the keys after it may be removed once this succeeds.")
+def two_factor_rotate_key():
+    from .accounts import two_factor
+
+    with click.progressbar(length=two_factor.sealed_count(),
+                           label="Re-encrypting two-step secrets") as bar:
+        rotated, unreadable = two_factor.rotate_key(progress=bar.update)
+    click.echo(f"{rotated} secrets re-encrypted with the first key.")
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} secrets open with no key in TOTP_ENCRYPTION_KEY and were left "
+            "as they were; put back the key they were made with and run this again.")

@@ -9,6 +9,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 
 class ConfigError(RuntimeError):
     """The environment cannot produce a safe configuration."""
@@ -33,6 +35,11 @@ def _days(name: str, default: int) -> int:
     if not (raw.isascii() and raw.isdigit()):
         raise ConfigError(f"{name} must be a whole number of days, not {raw!r}.")
     return int(raw)
+def _count(name: str) -> int:
+    value = os.environ.get(name, "").strip() or "0"
+    if not value.isascii() or not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}.")
+    return int(value)
 
 
 def _secret_key(instance_path: Path, production: bool) -> str:
@@ -41,15 +48,52 @@ def _secret_key(instance_path: Path, production: bool) -> str:
         return key
     if production:
         raise ConfigError("FORUM_ENV=production needs SECRET_KEY set in the environment.")
-    # Development only: generate a key once and keep it, so sessions survive restarts.
-    key_file = instance_path / "secret_key"
+    return _kept_in_instance(instance_path, "secret_key", lambda: secrets.token_hex(32))
+
+
+def _kept_in_instance(instance_path: Path, name: str, make) -> str:
+    """Development only: a key generated once and kept, so it survives restarts."""
+    key_file = instance_path / name
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
+    key = make()
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def totp_keys(value: str | list[str]) -> list[bytes]:
+    """TOTP_ENCRYPTION_KEY as Fernet keys, newest first (several, comma-separated, while
+    a rotation is under way); refuses anything that is not a Fernet key."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    keys = [item.strip().encode() for item in items if item.strip()]
+    if not keys:
+        raise ConfigError("TOTP_ENCRYPTION_KEY is empty.")
+    for number, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                f"TOTP_ENCRYPTION_KEY: key {number} is not a Fernet key (make one with "
+                "python3 -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')."
+            ) from None
+    return keys
+
+
+def _totp_encryption_key(instance_path: Path, production: bool) -> str:
+    # Kept apart from the database, so a copy of the database alone (a leaked backup)
+    # does not give away anyone's second step.
+    value = os.environ.get("TOTP_ENCRYPTION_KEY", "").strip()
+    if not value:
+        if production:
+            raise ConfigError("FORUM_ENV=production needs TOTP_ENCRYPTION_KEY set in the "
+                              "environment (see README, Configuration).")
+        value = _kept_in_instance(instance_path, "totp_key",
+                                  lambda: Fernet.generate_key().decode())
+    totp_keys(value)
+    return value
 
 
 def _database_url(instance_path: Path) -> str:
@@ -71,6 +115,7 @@ def load_config(instance_path: Path) -> dict:
         "FORUM_ENV": env,
         "DEBUG": False if production else _flag("FLASK_DEBUG", False),
         "SECRET_KEY": _secret_key(instance_path, production),
+        "TOTP_ENCRYPTION_KEY": _totp_encryption_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         # hide_parameters: database errors in the log never carry what people wrote.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
@@ -124,4 +169,7 @@ def load_config(instance_path: Path) -> dict:
         "REQUIRE_STAFF_TWO_FACTOR": _flag("REQUIRE_STAFF_TWO_FACTOR", production),
         # Host names this forum answers to (comma separated); others get 400.
         "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
+        # How many reverse proxies in front append to X-Forwarded-For; 0 ignores it,
+        # since anyone can send the header (see README, Production).
+        "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
     }

@@ -115,8 +115,9 @@ class User(UserMixin, db.Model):
     # For bad days: larger text, higher contrast, no motion, one column, bigger controls.
     energy_saver: Mapped[bool] = mapped_column(Boolean, default=False)
     # Two-step sign-in (TOTP). The secret is set only once the member has proved their
-    # app produces codes; the last accepted time step stops a code being used twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # app produces codes, and is stored encrypted (two_factor.seal, a Fernet token); the
+    # last accepted time step stops a code being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -175,6 +176,10 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # The two-step secret this browser is setting up (sealed), kept here rather than
+    # in the cookie, which is signed but readable; and when it was last shown.
+    two_factor_setup: Mapped[str | None] = mapped_column(String(255))
+    two_factor_setup_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

@@ -5,6 +5,7 @@ import os
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -18,6 +19,8 @@ PASSWORD = factories.PASSWORD
 # Flask-Limiter keeps one global state for every app made in this process; tests that
 # exercise limits turn it on for an app of their own (see test_rate_limits.py).
 os.environ["RATELIMIT_ENABLED"] = "false"
+# Like SECRET_KEY: from the environment, so no test writes a key into the instance folder.
+os.environ.setdefault("TOTP_ENCRYPTION_KEY", Fernet.generate_key().decode())
 
 
 def _require_reachable(url: str) -> None:

@@ -225,11 +225,12 @@ def test_required_for_staff_by_default_in_production(monkeypatch, tmp_path):
 
 
 def test_the_secret_never_leaves_in_the_data_export(member_browser, member):
-    turn_on(member_browser)
-    secret = db.session.get(User, member.id).totp_secret
+    secret, _ = turn_on(member_browser)
+    sealed = db.session.get(User, member.id).totp_secret
     export = member_browser.get("/settings/export")
     assert export.status_code == 200
     assert secret not in export.get_data(as_text=True)
+    assert sealed not in export.get_data(as_text=True)
 
 
 def test_an_admin_can_turn_it_off_for_a_member_who_lost_everything(app, member_browser, member,

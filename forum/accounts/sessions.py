@@ -5,9 +5,10 @@ browser out whatever cookie it still holds."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
@@ -55,3 +56,20 @@ def end_other_sessions(user: User) -> None:
 def end_all_sessions(user: User) -> None:
     """Sign out every browser of this user (the caller commits)."""
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def two_factor_setup(user: User) -> tuple[str | None, datetime | None]:
+    """The sealed two-step secret this browser is setting up, and when it was shown."""
+    row = db.session.execute(
+        select(UserSession.two_factor_setup, UserSession.two_factor_setup_at)
+        .where(UserSession.key == (user.session_key or ""))
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def keep_two_factor_setup(user: User, sealed: str | None) -> None:
+    """Keep (or with None, forget) this browser's set-up secret; the caller commits."""
+    db.session.execute(
+        update(UserSession).where(UserSession.key == (user.session_key or ""))
+        .values(two_factor_setup=sealed, two_factor_setup_at=utcnow() if sealed else None)
+    )

@@ -1,29 +1,41 @@
 """Two-step sign-in: time-based codes (TOTP, RFC 6238) from an authenticator app, with
 one-time recovery codes for a lost phone.
 
-Turning it on is two steps: `new_secret` makes a secret that lives only in the
-browser's signed session until `enable` sees a valid code for it, so a half-finished
-set-up never locks anyone out. Each function that changes state commits once.
+Turning it on is two steps: `begin_setup` makes a secret that is kept on the
+browser's server-side session row (never in the readable cookie) until `enable` sees
+a valid code for it, so a half-finished set-up never locks anyone out. Each function
+that changes state commits once.
+
+Secrets are stored encrypted (Fernet) with TOTP_ENCRYPTION_KEY, which lives outside
+the database: a copy of the database alone gives away nobody's second step.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import io
+import logging
 import secrets
 import time
+from collections.abc import Callable
+from datetime import timedelta
 
 import pyotp
 import segno
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash
 
 from .. import mail
+from ..config import totp_keys
 from ..extensions import db
-from ..models import RecoveryCode, User, utcnow
+from ..models import RecoveryCode, User, UserSession, utcnow
 from . import sessions
+
+log = logging.getLogger(__name__)
 
 ISSUER = "MS Forum"
 RECOVERY_CODE_COUNT = 10
@@ -31,6 +43,8 @@ RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_LENGTH = 12
 # One step either side forgives a phone clock that is up to 30 seconds out.
 DRIFT_STEPS = 1
+# A set-up key shown and not confirmed within this time is replaced by a new one.
+SETUP_MAX_AGE = timedelta(minutes=15)
 
 
 class TwoFactorError(ValueError):
@@ -41,8 +55,52 @@ class TwoFactorError(ValueError):
         self.errors = errors
 
 
+@functools.lru_cache(maxsize=4)
+def _multi_fernet(keys: tuple[bytes, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def _fernet() -> MultiFernet:
+    """Encrypts with the first key of TOTP_ENCRYPTION_KEY, decrypts with any of them."""
+    return _multi_fernet(tuple(totp_keys(current_app.config["TOTP_ENCRYPTION_KEY"])))
+
+
+def seal(secret: str) -> str:
+    return _fernet().encrypt(secret.encode()).decode()
+
+
+def unseal(sealed: str | None) -> str | None:
+    """The secret, or None when no key in TOTP_ENCRYPTION_KEY opens it (an old key
+    removed before `two-factor rotate-key` ran); recovery codes still work then."""
+    if not sealed:
+        return None
+    try:
+        return _fernet().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        log.error("A two-step secret cannot be decrypted with TOTP_ENCRYPTION_KEY; "
+                  "was an old key removed before `flask --app forum two-factor rotate-key`?")
+        return None
+
+
 def new_secret() -> str:
     return pyotp.random_base32()
+
+
+def setup_secret(user: User) -> str | None:
+    """The secret this browser is setting up, if it was shown in the last fifteen minutes."""
+    sealed, shown_at = sessions.two_factor_setup(user)
+    if sealed is None or shown_at is None or utcnow() - shown_at > SETUP_MAX_AGE:
+        return None
+    return unseal(sealed)
+
+
+def begin_setup(user: User) -> str:
+    """The secret to show: the one being set up, or a new one, good for fifteen more
+    minutes; kept on this browser's session row, sealed."""
+    secret = setup_secret(user) or new_secret()
+    sessions.keep_two_factor_setup(user, seal(secret))
+    db.session.commit()
+    return secret
 
 
 def grouped(secret: str) -> str:
@@ -116,9 +174,10 @@ def enable(user: User, secret: str, code: str, password: str) -> list[str]:
     if step is None:
         raise TwoFactorError({"code": "That code does not match. Check the time on your "
                                       "phone and type the newest six-digit code."})
-    user.totp_secret = secret
+    user.totp_secret = seal(secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
+    sessions.keep_two_factor_setup(user, None)
     codes = _new_recovery_codes(user)
     # Browsers signed in with the password alone are signed out.
     sessions.end_other_sessions(user)
@@ -133,7 +192,8 @@ def verify(user: User, code: str) -> str | None:
     code (which is then used up), None if neither. A code is accepted once only."""
     if not user.has_two_factor:
         return None
-    step = _matching_step(user.totp_secret, code, user.totp_last_step)
+    secret = unseal(user.totp_secret)
+    step = _matching_step(secret, code, user.totp_last_step) if secret else None
     if step is not None:
         # Conditional, so two requests racing with one code cannot both succeed.
         claimed = db.session.execute(
@@ -204,3 +264,36 @@ def turn_off(user: User) -> None:
     user.totp_enabled_at = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
+def rotate_key(progress: Callable[[int], object] = lambda n: None) -> tuple[int, int]:
+    """Re-encrypt every stored secret (members' and set-ups in progress) with the first
+    key of TOTP_ENCRYPTION_KEY, so the keys after it can then be removed. Returns
+    (re-encrypted, unreadable); an unreadable one is left as it was."""
+    fernet = _fernet()
+    rotated = unreadable = 0
+    for column in (User.totp_secret, UserSession.two_factor_setup):
+        model = column.class_
+        ids = db.session.scalars(
+            select(model.id).where(column.is_not(None)).order_by(model.id)).all()
+        for start in range(0, len(ids), 500):
+            batch = ids[start:start + 500]
+            for row_id, sealed in db.session.execute(
+                    select(model.id, column).where(model.id.in_(batch))):
+                try:
+                    fresh = fernet.rotate(sealed.encode()).decode()
+                except InvalidToken:
+                    unreadable += 1
+                    continue
+                db.session.execute(update(model).where(model.id == row_id)
+                                   .values({column: fresh}))
+                rotated += 1
+            db.session.commit()
+            progress(len(batch))
+    return rotated, unreadable
+
+
+def sealed_count() -> int:
+    """How many secrets `rotate_key` goes through (for its progress bar)."""
+    return sum(db.session.scalar(select(func.count()).where(column.is_not(None)))
+               for column in (User.totp_secret, UserSession.two_factor_setup))

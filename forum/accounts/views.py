@@ -137,12 +137,14 @@ def login():
 
 PENDING = "two_factor_pending"
 PENDING_MAX_AGE = 300
+# Where set-up secrets were kept before they moved to the session row; cookies issued
+# then are cleared of it.
 SETUP = "two_factor_setup"
-SETUP_MAX_AGE = 900
 
 
 def _forget_two_factor_steps():
-    """A half-done sign-in or set-up never outlives the person at this browser."""
+    """A half-done sign-in never outlives the person at this browser (a half-done
+    set-up lives on the session row, which signing in or out ends)."""
     session.pop(PENDING, None)
     session.pop(SETUP, None)
 
@@ -407,22 +409,12 @@ def _two_factor_page(**forms):
         forms.setdefault("disable_form", TwoFactorConfirmForm(formdata=None))
         forms.setdefault("codes_form", TwoFactorConfirmForm(formdata=None))
     else:
-        secret = _setup_secret() or two_factor.new_secret()
-        session[SETUP] = {"user": user.id, "secret": secret, "at": int(time.time())}
+        session.pop(SETUP, None)
+        secret = two_factor.begin_setup(user)
         uri = two_factor.provisioning_uri(user, secret)
         context.update(secret=two_factor.grouped(secret), uri=uri)
         forms.setdefault("enable_form", TwoFactorEnableForm(formdata=None))
     return _unstored(render_template("accounts/two_factor.html", **context, **forms))
-
-
-def _setup_secret() -> str | None:
-    """The secret being set up, kept in the signed session (never in the database)
-    until a code proves the app has it; only for this account, for fifteen minutes."""
-    setup = session.get(SETUP)
-    if (not isinstance(setup, dict) or setup.get("user") != current_user.id
-            or time.time() - setup.get("at", 0) > SETUP_MAX_AGE):
-        return None
-    return setup.get("secret")
 
 
 def _unstored(page):
@@ -446,7 +438,7 @@ def two_factor_settings():
 def two_factor_qr():
     """The set-up secret as a QR code; served from here so the page needs no data: URLs."""
     require(can_manage_account(current_user))
-    secret = _setup_secret()
+    secret = two_factor.setup_secret(current_user)
     if current_user.has_two_factor or not secret:
         abort(404)
     svg = two_factor.qr_svg(two_factor.provisioning_uri(current_user, secret))
@@ -459,7 +451,7 @@ def two_factor_qr():
 def enable_two_factor():
     require(can_manage_account(current_user))
     form = TwoFactorEnableForm()
-    secret = _setup_secret()
+    secret = two_factor.setup_secret(current_user)
     if current_user.has_two_factor or not secret:
         return redirect(url_for(".two_factor_settings"))
     if form.validate_on_submit():
@@ -468,7 +460,6 @@ def enable_two_factor():
         except two_factor.TwoFactorError as error:
             _apply_errors(form, error)
         else:
-            session.pop(SETUP, None)
             requestlog.event("two-factor on", user=current_user.id)
             return _recovery_codes_page(codes)
     return _two_factor_page(enable_form=form)
