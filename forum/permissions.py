@@ -8,7 +8,6 @@ that list posts ask `visible_posts(user)` for the same reason.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +16,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, true
 
-from . import community
+from . import community, text
 from .dates import human_date
 from .models import ExpertVerification, Post, Role, Thread, User, utcnow
 
@@ -163,19 +162,19 @@ def public_threads():
 
 # -- writing ---------------------------------------------------------------
 
-LINK_RE = re.compile(r"https?://|www\.|\]\(", re.IGNORECASE)
-
-
-def needs_review(user, body: str, approved_posts: Callable[[], int]) -> bool:
+def needs_review(user, html: str, approved_posts: Callable[[], int]) -> bool:
     """Whether a new post waits for a moderator: a new member's first posts, and links
     from an account less than a day old. Established accounts and staff never wait.
+    `html` is everything the post would publish, rendered (`text.render` of the body,
+    and for a new thread of its title and other fields too): a link is what the
+    renderer makes one, bare domains and reference links included.
     `approved_posts` counts the author's approved posts; it is called (a COUNT over
     all their posts) only for accounts that are not established."""
     if user.established_at is not None or is_moderator(user) or user.is_verified_expert:
         return False
     if approved_posts() < community.get("HOLD_FIRST_POSTS"):
         return True
-    return user.created_at > utcnow() - timedelta(days=1) and bool(LINK_RE.search(body))
+    return user.created_at > utcnow() - timedelta(days=1) and text.has_links(html)
 
 def can_start_discussion(user, category=None) -> Decision:
     decision = _writer(user, "start a discussion")

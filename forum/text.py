@@ -12,7 +12,7 @@ import unicodedata
 from functools import partial
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
@@ -50,10 +50,19 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+def _scheme(href: str) -> str:
+    scheme, colon, _ = href.partition(":")
+    return scheme.strip().lower() if colon and "/" not in scheme else ""
+
+
 def _set_rel(attrs, new=False):
-    href_key = (None, "href")
-    href = attrs.get(href_key, "")
-    if href.startswith("mailto:"):
+    href = attrs.get((None, "href"), "")
+    # Linkify runs after the sanitiser, so the protocol allow-list is applied here too:
+    # "xmpp:me@example.com" or "ssh:me@host.org" stays text (bleach's pattern keeps
+    # any "word:" in front of an address as the link's scheme).
+    if new and _scheme(href) not in ALLOWED_PROTOCOLS:
+        return None
+    if _scheme(href) == "mailto":
         attrs.pop((None, "rel"), None)
         return attrs
     attrs[(None, "rel")] = LINK_REL
@@ -61,13 +70,19 @@ def _set_rel(attrs, new=False):
 
 
 _md = _markdown()
+# Bare addresses become links only with an allowed scheme, or none ("example.org"):
+# "ssh://host", "webcal://host/cal.ics" and the rest of html5lib's long list stay
+# text, host included (the look-behinds stop a match starting just after "…://").
+_BARE_URL = re.compile(r"(?<!:)(?<!:/)(?<!://)" + build_url_re(protocols=ALLOWED_PROTOCOLS)
+                       .pattern, re.IGNORECASE | re.VERBOSE | re.UNICODE)
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"},
+                     url_re=_BARE_URL)],
 )
 
 
@@ -81,6 +96,18 @@ def normalise(source: str) -> str:
 def render(source: str) -> str:
     """Markdown to HTML that is safe to print as it is."""
     return _cleaner.clean(_md.render(normalise(source))).strip()
+
+
+# An <a> that leads somewhere, in this module's own output (attributes are always
+# double-quoted there, and an <a> whose href the sanitiser refused has none).
+_LINK = re.compile(r"<a\s[^>]*\bhref=\"")
+
+
+def has_links(html_text: str) -> bool:
+    """Whether rendered HTML (`render`'s output) carries a link: a Markdown link, a
+    reference link ("[x][1]" with "[1]: http://…") and a bare address ("example.com")
+    alike, since all of them are decided here, by the renderer that makes them."""
+    return bool(_LINK.search(html_text))
 
 
 # Where one block of text ends and the next begins, so "</p><p>" leaves a space.

@@ -84,7 +84,7 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
             raise Refused(decision)
         written_at = at or utcnow()  # under the lock, so times order like the writes
         post = new_post(thread, author, body, written_at, token)
-        if needs_review(author, body, lambda: moderation.approved_post_count(author)):
+        if needs_review(author, post.body_html, lambda: moderation.approved_post_count(author)):
             moderation.hold(post)
         else:
             # Counted in SQL, so concurrent replies do not overwrite each other's count.
