@@ -5,6 +5,23 @@ here makes a move to nh3 a one-file change). Pages print `Post.body_html` as
 stored, so everything that can reach a page as HTML passes through `render`.
 After a change to the allow-list, `flask --app forum text rerender` rebuilds
 every stored body from its source.
+
+What one body may cost. Rendering is linear in the source, and the source is at most
+MAX_SOURCE characters (the longest body a form accepts). Within that, two things
+could still make one body expensive, and both are capped here:
+- Markdown that makes far more HTML than it has text ("|a|b|…" tables, "*_*_*_",
+  "<<<<", reference links used thousands of times): bleach's parser pays per tag
+  and per entity, about 20-90 µs each on this forum's CI machine. When the Markdown
+  would give bleach more than MAX_MARKUP tags, entities and bare addresses to check,
+  the body is shown as plain text (paragraphs and line breaks, escaped) instead.
+- Tables: a body's tables hold at most MAX_TABLE_CELLS cells together (columns ×
+  lines, counted before the table is built); a larger one stays text.
+Nesting is capped by markdown-it itself (maxNesting 20: deeper quotes and lists go
+on as text). Measured on one idle core of the CI machine (bench/render.py), the
+worst 50 kB bodies we know of (50,000 "[", a 1,000-column table, "*_" repeated)
+take under 0.6 s; an ordinary 50 kB post with formatting about 0.15 s; a typical
+reply a millisecond or two. Edits and previews are also rate limited per member
+(RATELIMIT_EDIT), so nobody can spend more than a few seconds of CPU a minute.
 """
 
 import re
@@ -14,6 +31,7 @@ from functools import partial
 import bleach
 from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown_it import MarkdownIt
+from markdown_it.rules_block.table import table as _table
 from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset(
@@ -41,9 +59,49 @@ def _shift_headings(state) -> None:
             token.tag = f"h{min(max(int(token.tag[1]) + 1, 3), 6)}"
 
 
+# The bounds described above.
+MAX_SOURCE = 50_000
+MAX_TABLE_CELLS = 2_000
+MAX_MARKUP = 12_000
+
+
+def _bounded_table(state, start_line, end_line, silent) -> bool:
+    """markdown-it's table rule, for tables that keep the body within MAX_TABLE_CELLS.
+    The size is estimated from the source (the header's columns times the lines up to
+    the next blank one) before any token is made, so a huge table costs nothing."""
+    if not _table(state, start_line, end_line, True):  # cheap: is this a table at all?
+        return False
+    header = state.src[state.bMarks[start_line] + state.tShift[start_line]:
+                       state.eMarks[start_line]]
+    columns = header.strip().strip("|").count("|") + 1
+    cells = columns * (_block_end(state, start_line, end_line) - start_line)
+    used = state.env.get("table_cells", 0)
+    if used + cells > MAX_TABLE_CELLS:
+        return False
+    if silent:
+        return True
+    state.env["table_cells"] = used + cells
+    return _table(state, start_line, end_line, False)
+
+
+def _block_end(state, line, end_line) -> int:
+    """The first blank line at or after `line`. Remembered for every line walked past,
+    so the many table starts one block can hold cost one walk, not one each."""
+    known = state.env.setdefault("block_ends", {})
+    walked = []
+    while (line < end_line and line not in known
+           and state.bMarks[line] + state.tShift[line] < state.eMarks[line]):
+        walked.append(line)
+        line += 1
+    stop = known.get(line, line)
+    known.update(dict.fromkeys(walked, stop))
+    return min(stop, end_line)
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
+    md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     # Images would load third-party content and break the CSP; "![x](y)" renders as a link.
     md.disable("image")
     md.core.ruler.push("shift_headings", _shift_headings)
@@ -94,8 +152,23 @@ def normalise(source: str) -> str:
 
 
 def render(source: str) -> str:
-    """Markdown to HTML that is safe to print as it is."""
-    return _cleaner.clean(_md.render(normalise(source))).strip()
+    """Markdown to HTML that is safe to print as it is, at a bounded cost (see above)."""
+    source = normalise(source)
+    if len(source) > MAX_SOURCE:  # only ever a refused form's preview
+        return _as_plain_text(source)
+    html = _md.render(source)
+    markup = html.count("<") + html.count("&") + 2 * len(_BARE_URL.findall(html))
+    if markup > MAX_MARKUP:
+        return _as_plain_text(source)
+    return _cleaner.clean(html).strip()
+
+
+def _as_plain_text(source: str) -> str:
+    """The text as it was typed: paragraphs and line breaks, everything else escaped.
+    Safe by construction (only <p> and <br> are ours), so bleach has nothing to do."""
+    paragraphs = (part.strip("\n") for part in re.split(r"\n[ \t]*\n", source))
+    return "\n".join(f"<p>{Markup('<br>').join(escape(part).splitlines())}</p>"
+                     for part in paragraphs if part.strip())
 
 
 # An <a> that leads somewhere, in this module's own output (attributes are always

@@ -2,6 +2,8 @@
 rendering), the links markup may make, and bad input that used to answer 500."""
 
 import io
+import re
+from datetime import timedelta
 
 import pytest
 
@@ -227,3 +229,197 @@ def test_the_migration_rerenders_stored_links_sqlite(tmp_path):
 
 def test_the_migration_rerenders_stored_links_postgres(empty_postgres):  # noqa: F811
     _stored_link_is_rerendered(empty_postgres)
+
+
+# -- rate limits: mail, reports, edits and previews ------------------------------------
+
+@pytest.fixture
+def limited(app):
+    """An app of its own with limits on (Flask-Limiter's state is process-wide)."""
+    from forum import create_app
+    from forum.extensions import limiter
+    from tests.conftest import RequestClient
+
+    limited_app = create_app({
+        "TESTING": True, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN": "100 per minute", "RATELIMIT_RESEND": "2 per hour",
+        "RATELIMIT_FLAG": "2 per minute", "RATELIMIT_EDIT": "3 per minute",
+        "RATELIMIT_POST": "2 per minute",
+    })
+    limited_app.test_client_class = RequestClient
+    limiter.reset()
+    yield limited_app
+    limiter.reset()
+    limiter.enabled = False
+
+
+# What a browser sends with a form from one of the forum's own pages.
+FROM_A_FORUM_PAGE = {"Sec-Fetch-Site": "same-origin"}
+
+
+def _browser_for(app, username):
+    from tests.conftest import Browser
+
+    browser = Browser(app.test_client())
+    browser.login(username)
+    return browser
+
+
+def test_confirmation_mail_cannot_be_resent_without_end(limited):
+    from sqlalchemy import func, select
+
+    from forum.accounts.services import create_user
+    from forum.models import OutboxMessage
+
+    create_user("unsure", "unsure@example.org", "correct horse battery", "member",
+                established=True, confirmed=False)
+    browser = _browser_for(limited, "unsure")
+    before = db.session.scalar(select(func.count(OutboxMessage.id)))
+    statuses = [browser.submit("/settings", {}, action="/confirm/resend").status_code
+                for _ in range(4)]
+    assert statuses == [302, 302, 429, 429]
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == before + 2
+
+
+def test_reporting_members_is_limited(limited, member):
+    from sqlalchemy import func, select
+
+    from forum.models import Flag
+    from tests.factories import make_user
+
+    for n in range(4):
+        make_user(f"someone{n}")
+    browser = _browser_for(limited, member.username)
+    statuses = [browser.submit(f"/u/someone{n}/report", {"reason": "spam", "note": ""}
+                               ).status_code for n in range(4)]
+    assert statuses == [302, 302, 429, 429]
+    assert db.session.scalar(select(func.count(Flag.id))) == 2
+    assert browser.get("/u/someone3/report").status_code == 200  # the form itself is not
+
+
+def test_edits_are_limited_and_a_refused_edit_keeps_its_text(limited, member):
+    from forum.models import Post
+    from tests.factories import make_category, make_discussion
+
+    make_discussion(member, make_category(), replies=1)
+    reply = db.session.query(Post).filter(Post.is_opening.is_(False)).one()
+    browser = _browser_for(limited, member.username)
+    statuses = [browser.submit(f"/p/{reply.id}/edit", {"body": f"Version {n}"}).status_code
+                for n in range(3)]
+    assert statuses == [302, 302, 302]
+    refused = browser.submit(f"/p/{reply.id}/edit", {"body": "My careful fourth version"},
+                             headers=FROM_A_FORUM_PAGE)
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert "My careful fourth version" in page and "Please wait" in page
+    assert f'action="/p/{reply.id}/edit"' in page
+    assert "Retry-After" in refused.headers
+    assert db.session.get(Post, reply.id).body_source == "Version 2"
+
+
+def test_previews_share_the_edit_limit_and_leave_posting_alone(limited, member):
+    from forum.models import Post
+    from tests.factories import make_category, make_discussion
+
+    thread = make_discussion(member, make_category())
+    browser = _browser_for(limited, member.username)
+    reply = f"/t/{thread.id}/reply"
+    previews = [browser.submit(f"/t/{thread.id}", {"body": f"Draft {n}", "preview": "Preview"},
+                               action=reply).status_code for n in range(3)]
+    assert previews == [200, 200, 200]
+    refused = browser.submit(f"/t/{thread.id}", {"body": "Draft four", "preview": "Preview"},
+                             action=reply, headers=FROM_A_FORUM_PAGE)
+    assert refused.status_code == 429
+    assert "Draft four" in refused.get_data(as_text=True)
+    # The article and discussion previews draw on the same budget.
+    category = db.session.query(Post).first().thread.category
+    assert browser.submit(f"/c/{category.slug}/new",
+                          {"title": "A title long enough", "body": "x", "tags": "",
+                           "preview": "Preview"}).status_code == 429
+    # Previewing used none of the posting limit.
+    assert browser.submit(f"/t/{thread.id}", {"body": "Sent for real"},
+                          action=reply).status_code == 302
+
+
+# -- edit history: a burst of edits is one revision ------------------------------------
+
+def test_edits_within_a_few_minutes_by_the_same_editor_are_one_revision(
+        member_browser, moderator_browser, member):
+    from sqlalchemy import update
+
+    from forum.models import Post, PostRevision, utcnow
+    from tests.factories import make_category, make_discussion
+
+    thread = make_discussion(member, make_category(), body="The first text.")
+    post = db.session.query(Post).filter(Post.thread_id == thread.id).one()
+    edit = f"/p/{post.id}/edit"
+
+    def saved():
+        return [r.body_source for r in db.session.query(PostRevision)
+                .order_by(PostRevision.id)]
+
+    for n in range(4):
+        fields = {"title": "Tips for fatigue on bad days", "body": f"Typo fix {n}", "tags": ""}
+        assert member_browser.submit(edit, fields).status_code == 302
+    assert saved() == ["The first text."]
+
+    # Someone else's edit is always its own revision.
+    fields = {"title": "Tips for fatigue on bad days", "body": "A moderator's change",
+              "tags": ""}
+    assert moderator_browser.submit(edit, fields).status_code == 302
+    assert saved() == ["The first text.", "Typo fix 3"]
+
+    # After the window, the same editor's next edit keeps what it replaces.
+    fields["body"] = "The moderator again, later"
+    db.session.execute(update(PostRevision).values(
+        created_at=utcnow() - timedelta(minutes=6)))
+    assert moderator_browser.submit(edit, fields).status_code == 302
+    assert saved() == ["The first text.", "Typo fix 3", "A moderator's change"]
+    history = member_browser.get(f"/p/{post.id}/history").get_data(as_text=True)
+    assert "Typo fix 1" not in history and "The first text." in history
+
+
+# -- what one body may cost to render ---------------------------------------------------
+
+def test_a_table_too_large_to_render_is_shown_as_its_text(member_browser, member):
+    from forum import text
+    from tests.factories import make_category, make_discussion
+
+    rows = text.MAX_TABLE_CELLS // 3 + 10
+    huge = "| day | fatigue | sleep |\n|---|---|---|\n" + "| mon | 7 | 5 |\n" * rows
+    assert "<table>" in text.render("| a | b |\n|---|---|\n| 1 | 2 |")
+    thread = make_discussion(member, make_category())
+    page = member_browser.submit(f"/t/{thread.id}", {"body": huge, "preview": "Preview"},
+                                 action=f"/t/{thread.id}/reply").get_data(as_text=True)
+    assert "<table>" not in page
+    assert "| mon | 7 | 5 |" in page
+
+
+@pytest.mark.parametrize("source", [
+    "*_" * 12_000,  # emphasis markers: more tags than text
+    "<" * 20_000,  # entities
+    "[a]: /x\n" + "[a] " * 8_000,  # one reference used thousands of times
+    "|" + "a|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "x\n" * 5000,  # autocompleted cells
+])
+def test_markdown_that_would_cost_too_much_is_shown_as_plain_text(source):
+    from forum import text
+
+    html = text.render(source)
+    assert set(re.findall(r"</?([a-z0-9]+)", html)) <= {"p", "br"}
+    assert html.count("<p>") <= source.count("\n\n") + 1
+
+
+def test_plain_text_fallback_is_escaped_and_keeps_paragraphs():
+    from forum import text
+
+    source = "<script>alert(1)</script> & more\nnext line\n\n" + "*_" * 12_000
+    html = text.render(source)
+    assert html.startswith("<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; more<br>next line</p>")
+    assert "<script" not in html
+
+
+def test_text_past_the_longest_body_is_never_rendered_as_markdown():
+    from forum import text
+
+    html = text.render("**bold** " * (text.MAX_SOURCE // 9 + 1))
+    assert "<strong>" not in html and html.startswith("<p>**bold**")
