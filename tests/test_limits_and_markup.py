@@ -9,22 +9,10 @@ import pytest
 
 from forum.extensions import db
 from tests.conftest import csrf_token
-from tests.test_authorization import FORMS, ROWS, World
+from tests.test_authorization import FORMS, ROWS, built_world, world  # noqa: F401 (fixtures)
 from tests.test_migrations import empty_postgres  # noqa: F401 (a fixture)
 
 # -- bad input: fields sent as file parts, digits that are not ASCII -----------------
-
-
-@pytest.fixture(scope="module")
-def built_world(app):
-    with app.app_context():
-        return World(app)
-
-
-@pytest.fixture
-def world(built_world):
-    built_world.reset()
-    return built_world
 
 
 def _as_file_parts(fields: dict) -> dict:
@@ -34,7 +22,7 @@ def _as_file_parts(fields: dict) -> dict:
 POST_ROWS = {row.path: row for row in ROWS if row.method == "POST"}
 
 
-def test_form_fields_sent_as_file_parts_never_answer_500(world):
+def test_form_fields_sent_as_file_parts_never_answer_500(world):  # noqa: F811
     """Every POST route, as a visitor, a member and a moderator: each field of the form
     arrives as a file part of a multipart body (the CSRF token as text, so the form is
     really read). The form says what is missing; it never fails."""
@@ -188,7 +176,7 @@ def test_a_link_in_a_new_accounts_title_holds_the_discussion(app, newcomer, titl
 
 def _stored_link_is_rerendered(database_url):
     from flask_migrate import downgrade, upgrade
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
     from forum import create_app
     from forum.models import Post
@@ -207,18 +195,10 @@ def _stored_link_is_rerendered(database_url):
         db.session.commit()
         downgrade(revision="4dd8146ac3dc")
         upgrade()
-        stored = db.session.scalar(select_html(thread.id))
+        stored = db.session.scalar(select(Post.body_html).where(Post.thread_id == thread.id))
         db.session.remove()
         db.engine.dispose()
     assert stored == "<p>Join us at ssh://chat.example.org tonight</p>"
-
-
-def select_html(thread_id):
-    from sqlalchemy import select
-
-    from forum.models import Post
-
-    return select(Post.body_html).where(Post.thread_id == thread_id)
 
 
 # SQLite cannot reflect expression indexes (as in test_migrations.py).
