@@ -33,6 +33,12 @@ CASES = {
     "links": "[x](http://example.com/a) " * (N // 26),
     "bare addresses": "example.com " * (N // 12),
     "reference links": "[a]: /x\n" + "[a] " * (N // 4),
+    # Just inside the bounds: the most work a body can still ask for.
+    "[ just under the delimiter cap": "[" * (text.MAX_DELIMITERS - 100) + " word" * N,
+    "**a just under the cap": "**a " * ((text.MAX_DELIMITERS - 100) // 2) + " word" * N,
+    "table just under the cell cap": "| a | b |\n|---|---|\n"
+                                     + "| **x** | [y](https://e.org) |\n" * 990,
+    "links just under the markup cap": "[x](http://example.com/a) " * 1800 + " word" * N,
     "over the limit (1 MB preview)": "*_" * 500_000,
 }
 

@@ -7,21 +7,25 @@ After a change to the allow-list, `flask --app forum text rerender` rebuilds
 every stored body from its source.
 
 What one body may cost. Rendering is linear in the source, and the source is at most
-MAX_SOURCE characters (the longest body a form accepts). Within that, two things
-could still make one body expensive, and both are capped here:
-- Markdown that makes far more HTML than it has text ("|a|b|…" tables, "*_*_*_",
-  "<<<<", reference links used thousands of times): bleach's parser pays per tag
-  and per entity, about 20-90 µs each on this forum's CI machine. When the Markdown
-  would give bleach more than MAX_MARKUP tags, entities and bare addresses to check,
-  the body is shown as plain text (paragraphs and line breaks, escaped) instead.
-- Tables: a body's tables hold at most MAX_TABLE_CELLS cells together (columns ×
-  lines, counted before the table is built); a larger one stays text.
-Nesting is capped by markdown-it itself (maxNesting 20: deeper quotes and lists go
-on as text). Measured on one idle core of the CI machine (bench/render.py), the
-worst 50 kB bodies we know of (50,000 "[", a 1,000-column table, "*_" repeated)
-take under 0.6 s; an ordinary 50 kB post with formatting about 0.15 s; a typical
-reply a millisecond or two. Edits and previews are also rate limited per member
-(RATELIMIT_EDIT), so nobody can spend more than a few seconds of CPU a minute.
+MAX_SOURCE characters (the longest body a form accepts; longer text, only ever a
+refused form's preview, is shown as plain text). Within that, what made one body
+expensive is capped where it is cheap to see (bench/render.py has the cases):
+- markdown-it pays per delimiter it tries to pair ("[[[[", "*_*_", "**a **a") and
+  per line: a source with more than MAX_DELIMITERS of those (counted with
+  str.count, before parsing) is shown as plain text;
+- bleach's parser pays per tag and per entity (tens of µs each): when the Markdown
+  would hand it more than MAX_MARKUP tags, entities and bare addresses, the body
+  is shown as plain text (paragraphs and line breaks, escaped; not parsed again);
+- a body's tables hold at most MAX_TABLE_CELLS cells together (columns × lines,
+  estimated before any token is made), so "|a|b|…" with thousands of rows, or a
+  header of a thousand columns, stays text;
+- nesting is capped by markdown-it itself (maxNesting 20: deeper quotes and lists
+  go on as text).
+Measured on the shared two-core CI machine with a load average of 11: the most any
+50,000-character body took was about 1.5 s (dense ordinary formatting, a table at
+the cell cap), every pathological one we know of under 0.6 s, a typical reply a few
+milliseconds; an idle core takes roughly a quarter of that. Edits and previews are
+rate limited per member as well (RATELIMIT_EDIT).
 """
 
 import re
@@ -63,6 +67,10 @@ def _shift_headings(state) -> None:
 MAX_SOURCE = 50_000
 MAX_TABLE_CELLS = 2_000
 MAX_MARKUP = 12_000
+MAX_DELIMITERS = 15_000
+# What markdown-it works hardest on, one by one: the delimiters its inline rules try
+# to pair, and line starts (every block rule is tried on each line).
+_DELIMITERS = "*_[]`<&\\!~|\n"
 
 
 def _bounded_table(state, start_line, end_line, silent) -> bool:
@@ -154,8 +162,8 @@ def normalise(source: str) -> str:
 def render(source: str) -> str:
     """Markdown to HTML that is safe to print as it is, at a bounded cost (see above)."""
     source = normalise(source)
-    if len(source) > MAX_SOURCE:  # only ever a refused form's preview
-        return _as_plain_text(source)
+    if len(source) > MAX_SOURCE or sum(map(source.count, _DELIMITERS)) > MAX_DELIMITERS:
+        return _as_plain_text(source)  # too long is only ever a refused form's preview
     html = _md.render(source)
     markup = html.count("<") + html.count("&") + 2 * len(_BARE_URL.findall(html))
     if markup > MAX_MARKUP:

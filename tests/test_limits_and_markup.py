@@ -380,6 +380,8 @@ def test_a_table_too_large_to_render_is_shown_as_its_text(member_browser, member
     "<" * 20_000,  # entities
     "[a]: /x\n" + "[a] " * 8_000,  # one reference used thousands of times
     "|" + "a|" * 1000 + "\n|" + "-|" * 1000 + "\n" + "x\n" * 5000,  # autocompleted cells
+    "- x\n" * 7_000,  # few delimiters, many tags
+    "a.io " * 8_000,  # no delimiters at all, thousands of links
 ])
 def test_markdown_that_would_cost_too_much_is_shown_as_plain_text(source):
     from forum import text
