@@ -53,7 +53,10 @@ def trust_proxies(app: Flask) -> None:
 
 class IdConverter(IntegerConverter):
     """Database ids: positive and within a 32-bit integer, so a huge number is a 404
-    rather than an overflow in the database driver."""
+    rather than an overflow in the database driver. ASCII digits only: werkzeug's
+    digit pattern also matches "٣" and "３", which would give a page a second address."""
+
+    regex = "[0-9]+"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2**31 - 1)

@@ -139,6 +139,11 @@ def load_config(instance_path: Path) -> dict:
         # Writing, per member: replies, new threads and articles, reports.
         "RATELIMIT_POST": os.environ.get("RATELIMIT_POST", "10 per minute;200 per day"),
         "RATELIMIT_FLAG": os.environ.get("RATELIMIT_FLAG", "10 per minute;50 per day"),
+        # Edits and previews, per member across every form: each renders the text, and
+        # an edit may store a revision.
+        "RATELIMIT_EDIT": os.environ.get("RATELIMIT_EDIT", "10 per minute;300 per day"),
+        # Confirmation links sent again, per member (or visitor) and per address.
+        "RATELIMIT_RESEND": "3 per hour;10 per day",
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # Where links in mail sent from the command line point.

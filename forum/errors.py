@@ -186,6 +186,14 @@ def init_app(app: Flask) -> None:
         limit = getattr(error, "limit", None)
         seconds = limit.limit.get_expiry() if limit is not None else 60
         wait = f"{seconds // 60} minutes" if seconds >= 120 else f"{max(seconds, 1)} seconds"
+        if request.method == "POST":
+            # A refused reply, edit or preview: the text comes back, not just a hint
+            # that Back might still have it (it often does not after a while).
+            page = _not_saved_page(429, TITLES[429], "You have done that too often for now, "
+                                   f"so it was not saved. Please wait {wait}, then send it "
+                                   "again.")
+            if page is not None:
+                return page, 429, {"Retry-After": str(seconds)}
         error.description = (
             f"You have done that too often for now. Please wait {wait} and try again. "
             "Anything you typed is still in the form if you go back."

@@ -6,9 +6,17 @@ alone are not a title, NFC cannot lengthen text past its column, and nothing tha
 XML or a page cannot carry reaches a feed, a profile or the moderation log.
 Names and titles (`LabelField`) also lose format characters (`text.strip_format`):
 a bidi override or a zero-width space is never part of a name or a title.
+
+Forms read only `request.form`. Flask-WTF would also hand them `request.files` (a
+field sent as a file part of a multipart body arrives there, as a FileStorage that
+no text validator can measure: a 500) and a JSON body (any JSON value, lists and
+numbers included). No form here takes a file, so a field sent any other way than as
+form text is simply missing, and the form says so as it would for an empty field.
 """
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import PasswordField, StringField
 
 from . import text
@@ -29,6 +37,11 @@ class LabelField(StringField):
 
 class ForumForm(FlaskForm):
     class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:  # as Flask-WTF does, without the files and the JSON
+                return request.form if form.is_submitted() and request.form else None
+            return formdata
+
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField) and not issubclass(field_class,

@@ -1,4 +1,8 @@
-"""Rate limits on writing, counted per member (per address for visitors)."""
+"""Rate limits on writing, counted per member (per address for visitors).
+
+Each limit is read from config `RATELIMIT_<NAME>` and counts POSTs only: reading a
+form is never limited, and a flood gets 429 before anything is written or mailed.
+"""
 
 from flask import current_app, request
 from flask_login import current_user
@@ -12,7 +16,54 @@ def _member_key() -> str:
     return f"address:{request.remote_addr}"
 
 
+def _recipient_key() -> str:
+    """Where the mail a request asks for would go: the member's own address, or the
+    one a visitor typed (so many addresses cannot flood one inbox)."""
+    if current_user.is_authenticated:
+        email = current_user.email or ""
+    else:
+        email = request.form.get("email", "")
+    email = email.strip().lower()[:254]
+    return f"recipient:{email}" if email else _member_key()
+
+
+def is_preview() -> bool:
+    """A writing form's Preview button: it renders the text and stores nothing."""
+    return "preview" in request.form
+
+
+def _limit(name: str, key_func, **options):
+    return limiter.limit(lambda: current_app.config[f"RATELIMIT_{name}"], methods=["POST"],
+                         key_func=key_func, scope=f"write:{name.lower()}", **options)
+
+
 def per_member(name: str):
     """Limit a view's POSTs by config RATELIMIT_<NAME>; a flood gets 429 before any write."""
-    return limiter.limit(lambda: current_app.config[f"RATELIMIT_{name}"], methods=["POST"],
-                         key_func=_member_key, scope=f"write:{name.lower()}")
+    return _limit(name, _member_key)
+
+
+def per_recipient(name: str):
+    """Limit mail a view sends, per member or visitor and per address it goes to."""
+    def decorate(view):
+        return _limit(name, _member_key)(_limit(name, _recipient_key)(view))
+    return decorate
+
+
+# Edits and previews cost a render each (up to text.MAX_SOURCE of Markdown) and an
+# edit stores a revision, so they share one budget per member across every form.
+_edits = limiter.shared_limit(lambda: current_app.config["RATELIMIT_EDIT"], scope="write:edit",
+                              key_func=_member_key, methods=["POST"])
+_previews = limiter.shared_limit(lambda: current_app.config["RATELIMIT_EDIT"],
+                                 scope="write:edit", key_func=_member_key, methods=["POST"],
+                                 exempt_when=lambda: not is_preview())
+
+
+def editing(view):
+    """Every POST of the edit form (a save or a preview) counts against RATELIMIT_EDIT."""
+    return _edits(view)
+
+
+def writing(view):
+    """New text (a reply, a thread, an article) counts against RATELIMIT_POST when sent
+    and against RATELIMIT_EDIT when previewed: previewing does not use up posting."""
+    return _limit("POST", _member_key, exempt_when=is_preview)(_previews(view))

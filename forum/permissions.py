@@ -8,7 +8,6 @@ that list posts ask `visible_posts(user)` for the same reason.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +16,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, exists, or_, select, true
 
-from . import community
+from . import community, text
 from .dates import human_date
 from .extensions import db
 from .models import ExpertVerification, Post, Role, Thread, User, utcnow
@@ -184,18 +183,18 @@ def public_threads():
 
 # -- writing ---------------------------------------------------------------
 
-LINK_RE = re.compile(r"https?://|www\.|\]\(", re.IGNORECASE)
-
-
 def first_posts_pending(approved_posts: int) -> bool:
     """Whether a member with this many approved posts still has first posts held
     (HOLD_FIRST_POSTS of them: 1 holds the first, 2 the first two)."""
     return approved_posts < community.get("HOLD_FIRST_POSTS")
 
 
-def needs_review(user, body: str, approved_posts: Callable[[], int]) -> bool:
+def needs_review(user, html: str, approved_posts: Callable[[], int]) -> bool:
     """Whether a new post waits for a moderator: a new member's first posts, and links
     from an account less than a day old. Established accounts and staff never wait.
+    `html` is everything the post would publish, rendered (`text.render` of the body,
+    and for a new thread of its title and other fields too): a link is what the
+    renderer makes one, bare domains and reference links included.
     `approved_posts` counts the author's posts that passed review, not the one being
     written; it is called (a COUNT over their posts) only for accounts that are not
     established."""
@@ -203,7 +202,7 @@ def needs_review(user, body: str, approved_posts: Callable[[], int]) -> bool:
         return False
     if first_posts_pending(approved_posts()):
         return True
-    return user.created_at > utcnow() - timedelta(days=1) and bool(LINK_RE.search(body))
+    return user.created_at > utcnow() - timedelta(days=1) and text.has_links(html)
 
 def can_start_discussion(user, category=None) -> Decision:
     decision = _writer(user, "start a discussion")

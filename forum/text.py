@@ -5,6 +5,27 @@ here makes a move to nh3 a one-file change). Pages print `Post.body_html` as
 stored, so everything that can reach a page as HTML passes through `render`.
 After a change to the allow-list, `flask --app forum text rerender` rebuilds
 every stored body from its source.
+
+What one body may cost. Rendering is linear in the source, and the source is at most
+MAX_SOURCE characters (the longest body a form accepts; longer text, only ever a
+refused form's preview, is shown as plain text). Within that, what made one body
+expensive is capped where it is cheap to see (bench/render.py has the cases):
+- markdown-it pays per delimiter it tries to pair ("[[[[", "*_*_", "**a **a") and
+  per line: a source with more than MAX_DELIMITERS of those (counted with
+  str.count, before parsing) is shown as plain text;
+- bleach's parser pays per tag and per entity (tens of µs each): when the Markdown
+  would hand it more than MAX_MARKUP tags, entities and bare addresses, the body
+  is shown as plain text (paragraphs and line breaks, escaped; not parsed again);
+- a body's tables hold at most MAX_TABLE_CELLS cells together (columns × lines,
+  estimated before any token is made), so "|a|b|…" with thousands of rows, or a
+  header of a thousand columns, stays text;
+- nesting is capped by markdown-it itself (maxNesting 20: deeper quotes and lists
+  go on as text).
+Measured on the shared two-core CI machine with a load average of 11: the most any
+50,000-character body took was about 1.5 s (dense ordinary formatting, a table at
+the cell cap), every pathological one we know of under 0.6 s, a typical reply a few
+milliseconds; an idle core takes roughly a quarter of that. Edits and previews are
+rate limited per member as well (RATELIMIT_EDIT).
 """
 
 import re
@@ -12,8 +33,9 @@ import unicodedata
 from functools import partial
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from markdown_it import MarkdownIt
+from markdown_it.rules_block.table import table as _table
 from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset(
@@ -41,19 +63,72 @@ def _shift_headings(state) -> None:
             token.tag = f"h{min(max(int(token.tag[1]) + 1, 3), 6)}"
 
 
+# The bounds described above.
+MAX_SOURCE = 50_000
+MAX_TABLE_CELLS = 2_000
+MAX_MARKUP = 12_000
+MAX_DELIMITERS = 15_000
+# What markdown-it works hardest on, one by one: the delimiters its inline rules try
+# to pair, and line starts (every block rule is tried on each line).
+_DELIMITERS = "*_[]`<&\\!~|\n"
+
+
+def _bounded_table(state, start_line, end_line, silent) -> bool:
+    """markdown-it's table rule, for tables that keep the body within MAX_TABLE_CELLS.
+    The size is estimated from the source (the header's columns times the lines up to
+    the next blank one) before any token is made, so a huge table costs nothing."""
+    if not _table(state, start_line, end_line, True):  # cheap: is this a table at all?
+        return False
+    header = state.src[state.bMarks[start_line] + state.tShift[start_line]:
+                       state.eMarks[start_line]]
+    columns = header.strip().strip("|").count("|") + 1
+    cells = columns * (_block_end(state, start_line, end_line) - start_line)
+    used = state.env.get("table_cells", 0)
+    if used + cells > MAX_TABLE_CELLS:
+        return False
+    if silent:
+        return True
+    state.env["table_cells"] = used + cells
+    return _table(state, start_line, end_line, False)
+
+
+def _block_end(state, line, end_line) -> int:
+    """The first blank line at or after `line`. Remembered for every line walked past,
+    so the many table starts one block can hold cost one walk, not one each."""
+    known = state.env.setdefault("block_ends", {})
+    walked = []
+    while (line < end_line and line not in known
+           and state.bMarks[line] + state.tShift[line] < state.eMarks[line]):
+        walked.append(line)
+        line += 1
+    stop = known.get(line, line)
+    known.update(dict.fromkeys(walked, stop))
+    return min(stop, end_line)
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
+    md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     # Images would load third-party content and break the CSP; "![x](y)" renders as a link.
     md.disable("image")
     md.core.ruler.push("shift_headings", _shift_headings)
     return md
 
 
+def _scheme(href: str) -> str:
+    scheme, colon, _ = href.partition(":")
+    return scheme.strip().lower() if colon and "/" not in scheme else ""
+
+
 def _set_rel(attrs, new=False):
-    href_key = (None, "href")
-    href = attrs.get(href_key, "")
-    if href.startswith("mailto:"):
+    href = attrs.get((None, "href"), "")
+    # Linkify runs after the sanitiser, so the protocol allow-list is applied here too:
+    # "xmpp:me@example.com" or "ssh:me@host.org" stays text (bleach's pattern keeps
+    # any "word:" in front of an address as the link's scheme).
+    if new and _scheme(href) not in ALLOWED_PROTOCOLS:
+        return None
+    if _scheme(href) == "mailto":
         attrs.pop((None, "rel"), None)
         return attrs
     attrs[(None, "rel")] = LINK_REL
@@ -61,13 +136,19 @@ def _set_rel(attrs, new=False):
 
 
 _md = _markdown()
+# Bare addresses become links only with an allowed scheme, or none ("example.org"):
+# "ssh://host", "webcal://host/cal.ics" and the rest of html5lib's long list stay
+# text, host included (the look-behinds stop a match starting just after "…://").
+_BARE_URL = re.compile(r"(?<!:)(?<!:/)(?<!://)" + build_url_re(protocols=ALLOWED_PROTOCOLS)
+                       .pattern, re.IGNORECASE | re.VERBOSE | re.UNICODE)
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"})],
+    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"},
+                     url_re=_BARE_URL)],
 )
 
 
@@ -87,8 +168,35 @@ def strip_format(line: str) -> str:
 
 
 def render(source: str) -> str:
-    """Markdown to HTML that is safe to print as it is."""
-    return _cleaner.clean(_md.render(normalise(source))).strip()
+    """Markdown to HTML that is safe to print as it is, at a bounded cost (see above)."""
+    source = normalise(source)
+    if len(source) > MAX_SOURCE or sum(map(source.count, _DELIMITERS)) > MAX_DELIMITERS:
+        return _as_plain_text(source)  # too long is only ever a refused form's preview
+    html = _md.render(source)
+    markup = html.count("<") + html.count("&") + 2 * len(_BARE_URL.findall(html))
+    if markup > MAX_MARKUP:
+        return _as_plain_text(source)
+    return _cleaner.clean(html).strip()
+
+
+def _as_plain_text(source: str) -> str:
+    """The text as it was typed: paragraphs and line breaks, everything else escaped.
+    Safe by construction (only <p> and <br> are ours), so bleach has nothing to do."""
+    paragraphs = (part.strip("\n") for part in re.split(r"\n[ \t]*\n", source))
+    return "\n".join(f"<p>{Markup('<br>').join(escape(part).splitlines())}</p>"
+                     for part in paragraphs if part.strip())
+
+
+# An <a> that leads somewhere, in this module's own output (attributes are always
+# double-quoted there, and an <a> whose href the sanitiser refused has none).
+_LINK = re.compile(r"<a\s[^>]*\bhref=\"")
+
+
+def has_links(html_text: str) -> bool:
+    """Whether rendered HTML (`render`'s output) carries a link: a Markdown link, a
+    reference link ("[x][1]" with "[1]: http://…") and a bare address ("example.com")
+    alike, since all of them are decided here, by the renderer that makes them."""
+    return bool(_LINK.search(html_text))
 
 
 # Where one block of text ends and the next begins, so "</p><p>" leaves a space.

@@ -19,6 +19,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import requestlog
 from ..extensions import db, limiter
+from ..limits import per_member, per_recipient
 from ..models import ExpertVerification, User
 from ..paging import requested_page, require_page_exists
 from ..permissions import (
@@ -242,6 +243,7 @@ def confirm(token):
 
 
 @bp.post("/confirm/resend")
+@per_recipient("RESEND")
 def resend_confirmation():
     require(can_manage_account(current_user))
     services.resend_confirmation(current_user)
@@ -597,6 +599,7 @@ def revoke_expert(username):
 # -- reports by members ------------------------------------------------------
 
 @bp.route("/u/<username>/report", methods=["GET", "POST"])
+@per_member("FLAG")
 def report_user(username):
     from ..moderation import services as moderation
     from ..moderation.forms import FlagForm

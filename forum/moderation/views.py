@@ -71,7 +71,9 @@ def queue():
 @bp.post("/mod/reports/<key>")
 def resolve(key):
     kind, _, ident = key.partition("-")
-    if not ident.isdigit() or int(ident) >= 2**31:
+    # ASCII digits only: "²" passes isdigit() but int() refuses it, and "٣" is no id
+    # of ours either (isascii also keeps int() away from "1_000").
+    if not (ident.isascii() and ident.isdigit()) or int(ident) >= 2**31:
         abort(404)
     post = get_post(int(ident)) if kind == "post" else None
     subject = db.session.get(User, int(ident)) if kind == "user" else None

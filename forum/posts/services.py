@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -84,7 +84,7 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
             raise Refused(decision)
         written_at = at or utcnow()  # under the lock, so times order like the writes
         post = new_post(thread, author, body, written_at, token)
-        if needs_review(author, body,
+        if needs_review(author, post.body_html,
                         lambda: moderation.approved_post_count(author, excluding=post)):
             moderation.hold(post)
         else:
@@ -96,19 +96,31 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
     return write_once(submission, author, write)
 
 
+# Edits one editor makes within this long of their first one are one revision: fixing
+# typos in five saves keeps the text from before the first, not five near-copies.
+REVISION_WINDOW = timedelta(minutes=5)
+
+
 def revise(post: Post, editor: User, body: str) -> bool:
     """Keep the current text as a revision and put `body` in its place (no commit).
-    False when nothing changed."""
+    False when nothing changed. When `editor` also made the last edit, less than
+    REVISION_WINDOW ago, the text it replaced is already kept and nothing is added."""
     source = text.normalise(body)
     if source == post.body_source:
         return False
-    db.session.add(PostRevision(
-        post_id=post.id, body_source=post.body_source, editor=editor,
-        written_at=post.edited_at or post.created_at,
-    ))
+    now = utcnow()
+    last = db.session.scalar(
+        select(PostRevision).where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.created_at.desc(), PostRevision.id.desc()).limit(1)
+    ) if post.edited_at is not None else None
+    if last is None or last.editor_id != editor.id or last.created_at <= now - REVISION_WINDOW:
+        db.session.add(PostRevision(
+            post_id=post.id, body_source=post.body_source, editor=editor,
+            written_at=post.edited_at or post.created_at, created_at=now,
+        ))
     post.body_source = source
     post.body_html = text.render(source)
-    post.edited_at = utcnow()
+    post.edited_at = now
     return True
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from .. import drafts
 from ..extensions import db
-from ..limits import per_member
+from ..limits import editing, per_member, writing
 from ..models import EvidenceLabel
 from ..moderation import services as moderation
 from ..moderation.forms import FlagForm, LabelForm, label_choices
@@ -57,7 +57,7 @@ def latest(thread_id):
 
 
 @bp.post("/t/<id:thread_id>/reply")
-@per_member("POST")
+@writing
 def reply(thread_id):
     thread = threads.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
@@ -92,6 +92,7 @@ def _edit_form(post):
 
 
 @bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
+@editing
 def edit(post_id):
     post = _load_post(post_id)
     require(can_edit_post(current_user, post))

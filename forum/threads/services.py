@@ -342,10 +342,17 @@ def _new_thread(
     )
     db.session.add(thread)
     opening = new_post(thread, author, body, at, submission, is_opening=True)
-    if needs_review(author, body,
+    if needs_review(author, opening.body_html + _rendered_fields(thread),
                     lambda: moderation.approved_post_count(author, excluding=opening)):
         moderation.hold(opening)
     return opening
+
+
+def _rendered_fields(thread: Thread) -> str:
+    """The thread's own words as the renderer sees them, so a link in a title, a summary
+    or a reference is caught like one in the body."""
+    shown = [thread.title, thread.summary or "", *(ref.citation for ref in thread.references)]
+    return text.render("\n\n".join(shown))
 
 
 def start_discussion(

@@ -13,7 +13,7 @@ from flask import (
 from flask_login import current_user
 
 from .. import drafts, search
-from ..limits import per_member
+from ..limits import writing
 from ..moderation import services as moderation
 from ..paging import requested_page, require_page_exists
 from ..permissions import (
@@ -59,7 +59,7 @@ def category(slug):
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
-@per_member("POST")
+@writing
 def new_discussion(slug):
     category = services.category_by_slug(slug) or abort(404)
     require(can_start_discussion(current_user, category))
@@ -78,7 +78,7 @@ def new_discussion(slug):
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
-@per_member("POST")
+@writing
 def new_article():
     category = services.article_category()
     require(can_publish_article(current_user, category))
