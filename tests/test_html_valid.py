@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import warnings
 from dataclasses import dataclass
+from datetime import UTC
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -32,7 +33,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from forum import create_app
-from forum.extensions import csrf
+from forum.extensions import csrf, db
+from forum.models import Thread
 from tests import test_browser
 from tests.browser import ROOT, in_ci
 from tests.conftest import Browser
@@ -114,7 +116,7 @@ def collect(app, demo) -> list[Page]:
                 pages.add(f"{page.name} as {role}", browser.get(path), page.status)
         for label, response, status in WHAT_FORMS_SHOW[role](browser, demo):
             pages.add(f"{label} as {role}", response, status)
-    pages.add("two-step sign-in, every step", *two_step_pages(app, pages))
+    pages.add("sign-in code errors", *two_step_pages(app, pages))
     pages.add("a form the database refused, text kept", *refused_by_the_database())
     return pages.items
 
@@ -355,4 +357,7 @@ def test_time_elements_heading_levels_and_ids_on_every_page(app, demo):
                      for name in sorted({name for name in outline.ids
                                          if outline.ids.count(name) > 1})]
     assert sum(page.html.count("<time ") for page in pages) > 50, "too few times to prove it"
+    started = db.session.get(Thread, demo.fatigue).created_at.astimezone(UTC)
+    thread_page = next(page for page in pages if page.label.startswith("thread as member"))
+    assert f'<time datetime="{started:%Y-%m-%dT%H:%M:%S}Z">' in thread_page.html
     assert not problems, "\n".join(problems)
