@@ -198,6 +198,7 @@ def register_template_globals(app: Flask) -> None:
         date=dates.human_date,
         datetime=dates.human_datetime,
         ago=dates.time_ago,
+        machine_time=dates.machine_datetime,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

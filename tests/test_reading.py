@@ -48,7 +48,7 @@ def test_category_lists_pinned_first_then_latest_activity(client, member, modera
 
     page = text_of(client.get(f"/c/{category.slug}"))
 
-    titles = re.findall(r'<h3 class="thread-title">\s*<a [^>]*>([^<]+)</a>', page)
+    titles = re.findall(r'<h2 class="thread-title">\s*<a [^>]*>([^<]+)</a>', page)
     assert titles == ["An older pinned welcome", "The newest conversation",
                       "A quiet thread from before"]
     assert "Pinned" in page
