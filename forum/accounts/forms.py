@@ -55,6 +55,11 @@ class RegisterForm(ForumForm):
         "Password", "At least 10 characters. A few words strung together work well."
     )
     confirm = _repeat("password", "Repeat the password")
+    agree = BooleanField(
+        "I agree to the community guidelines above, and I am 16 or older",
+        validators=[DataRequired(message="Please tick this box to agree to the community "
+                                         "guidelines and confirm you are 16 or older.")],
+    )
 
 
 class LoginForm(ForumForm):
