@@ -138,7 +138,8 @@ class Browser:
     def logout(self):
         return self.submit("/", {}, action="/logout")
 
-    def join(self, username, email=None, password="a calm long password", next_path=None):
+    def join(self, username, email=None, password="a calm long password",  # noqa: S107
+             next_path=None):
         """Register and follow the mailed confirmation link, which signs in; returns the
         confirmation's response (a redirect to where the person was going)."""
         email = email or f"{username}@example.org"

@@ -268,7 +268,7 @@ def confirm(token):
         if used is None:
             flash("That confirmation link is invalid or has expired. Sign in with your "
                   "password to have a new one sent.", "error")
-            return redirect(url_for(".login"))
+            return redirect(url_for("threads.index"))
         next_path = safe_path(used.next_path)
         if used.signs_in:
             flash("Thank you: your email address is confirmed.", "success")
