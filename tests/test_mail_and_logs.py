@@ -4,6 +4,8 @@ paths, mail bodies and addresses in production."""
 import json
 import logging
 import re
+import socket
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -112,6 +114,58 @@ def test_in_production_mail_addresses_and_bodies_stay_out_of_the_log(app, browse
         assert message.body.splitlines()[0] not in text
         assert mailed_link(message.recipient).rsplit("/", 1)[1] not in text
     assert db.session.scalar(select(User.email).where(User.username == "newbie")) not in text
+
+
+@pytest.fixture
+def refusing_smtp():
+    """A real SMTP server on a local port that refuses every recipient, naming it in the
+    refusal as real servers do ("550 5.1.1 <x@y>: no such user")."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rwb") as stream:
+                stream.write(b"220 test ESMTP\r\n")
+                stream.flush()
+                for line in stream:
+                    command = line.decode().strip()
+                    if command.upper().startswith(("EHLO", "HELO")):
+                        reply = "250 test"
+                    elif command.upper().startswith("RCPT"):
+                        reply = f"550 5.1.1 {command.split(':', 1)[1]}: no such user"
+                    elif command.upper().startswith("QUIT"):
+                        stream.write(b"221 bye\r\n")
+                        stream.flush()
+                        break
+                    else:
+                        reply = "250 ok"
+                    stream.write(reply.encode() + b"\r\n")
+                    stream.flush()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    thread.join(timeout=5)
+
+
+def test_a_refused_recipient_is_kept_in_the_outbox_not_the_log(app, browser, member, caplog,
+                                                                monkeypatch, refusing_smtp):
+    monkeypatch.setitem(app.config, "FORUM_ENV", "production")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", refusing_smtp)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    caplog.set_level(logging.DEBUG)
+    browser.submit("/reset", {"email": "maria@example.org"})
+    (message,) = db.session.scalars(select(OutboxMessage)).all()
+    assert message.sent_at is None and "maria@example.org" in message.last_error
+    assert "maria@example.org" not in logged(caplog)
+    assert "SMTPRecipientsRefused" in logged(caplog)  # the log still says what went wrong
 
 
 def test_in_development_without_a_mail_server_mail_goes_to_the_log(app, browser, caplog):
