@@ -139,6 +139,25 @@ def test_email_change_waits_for_the_new_address_to_confirm(member_browser, membe
     assert user_named("maria").email == "new@example.org"
 
 
+def test_changing_to_a_taken_address_says_nothing_and_tells_its_owner(member_browser, member,
+                                                                      other_member):
+    new = member_browser.submit("/settings", {"new_email": "fresh@example.org",
+                                              "current_password": PASSWORD},
+                                action="/settings/email")
+    taken = member_browser.submit("/settings", {"new_email": "SAM@example.org",
+                                                "current_password": PASSWORD},
+                                  action="/settings/email")
+    assert new.status_code == taken.status_code == 302
+    assert new.headers["Location"] == taken.headers["Location"]
+    (notice,) = outbox("sam@example.org")
+    assert "asked to change" in notice.body and "/settings/email/" not in notice.body
+    assert user_named("maria").email == "maria@example.org"
+    own = member_browser.submit("/settings", {"new_email": "maria@example.org",
+                                              "current_password": PASSWORD},
+                                action="/settings/email")
+    assert "already your address" in own.get_data(as_text=True)
+
+
 def test_profile_settings_show_on_the_profile(member_browser):
     response = member_browser.submit("/settings", {"display_name": "Maria R",
                                                    "bio": "Diagnosed 2019. Loves <b>tea</b>."})
