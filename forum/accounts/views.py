@@ -287,7 +287,8 @@ def _awaiting_confirmation():
     waiting = session.get(UNCONFIRMED)
     if not isinstance(waiting, dict) or time.time() - waiting.get("at", 0) > UNCONFIRMED_MAX_AGE:
         return None
-    return db.session.get(User, waiting.get("user"))
+    user = db.session.get(User, waiting.get("user"))
+    return user if user is not None and user.deleted_at is None else None
 
 
 @bp.post("/confirm/resend")
