@@ -141,6 +141,12 @@ def test_an_unknown_name_is_limited_the_same_way_and_the_answer_tells_nothing(li
     assert [m.recipient for m in outbox()] == ["maria@example.org"]
 
 
+def test_a_sign_in_link_goes_to_the_account_whatever_form_of_its_name(limited, member):
+    for name in ("MARIA\x03", " maria@EXAMPLE.org "):
+        _from(limited, 1).submit("/login", {"username": name}, action="/login/link")
+    assert [m.recipient for m in outbox()] == ["maria@example.org"] * 2
+
+
 def test_successful_sign_ins_do_not_count_against_the_account(limited, member):
     limited.config["RATELIMIT_LOGIN"] = "100 per minute"
     for n in range(8):

@@ -76,6 +76,12 @@ class LoginForm(ForumForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
+class SignInLinkForm(ForumForm):
+    """Past the sign-in limit: the name whose account is mailed a one-time link."""
+
+    username = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
+
+
 class EmptyForm(ForumForm):
     """A button: the CSRF token and nothing else."""
 

@@ -48,6 +48,7 @@ from .forms import (
     ResetForm,
     ResetRequestForm,
     RevokeForm,
+    SignInLinkForm,
     TwoFactorConfirmForm,
     TwoFactorEnableForm,
     TwoFactorLoginForm,
@@ -144,12 +145,13 @@ UNCONFIRMED_MAX_AGE = 1800
 @_limit("RESET")
 def request_sign_in_link():
     """Past the sign-in limit the owner is never locked out: a link by mail signs in once."""
-    form = EmptyForm()
+    form = SignInLinkForm()
     next_path = safe_path(request.args.get("next"))
     if form.validate_on_submit():
-        services.send_sign_in_link(request.form.get("username", "")[:254], next_path)
-        flash("If that account exists, we have emailed it a link that signs you in once. "
-              "It works for fifteen minutes.", "info")
+        services.send_sign_in_link(form.username.data, next_path)
+    # The same answer whatever the name (or none).
+    flash("If that account exists, we have emailed it a link that signs you in once. "
+          "It works for fifteen minutes.", "info")
     return redirect(url_for(".login", next=next_path))
 
 
