@@ -18,7 +18,7 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import after_this_request, current_app, has_request_context, render_template, request
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from .extensions import db
 from .models import OutboxMessage, User, utcnow
@@ -52,7 +52,9 @@ def _render(template: str, **context) -> str:
 def send_queued() -> None:
     """Deliver what this session queued; call after the commit that made it real.
     In a request, delivery waits until the response is sent."""
-    ids = [message.id for message in db.session.info.pop(_QUEUED, [])]
+    # Ids from the identity map: reading `.id` after the commit would start a new
+    # transaction (a write lock on SQLite, for a POST) for the rest of the request.
+    ids = [inspect(message).identity[0] for message in db.session.info.pop(_QUEUED, [])]
     if not ids:
         return
     if not has_request_context():
