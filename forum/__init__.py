@@ -73,6 +73,13 @@ class ForumRequest(Request):
     def args(self):
         return _without_nul(super().args)
 
+    @cached_property
+    def cookies(self):
+        # Every cookie this forum sets is ASCII; another value was not made here, and
+        # some readers of it fail outright (Flask-Login's remember cookie: TypeError).
+        return type(super().cookies)(
+            (k, v) for k, v in super().cookies.items(multi=True) if v.isascii())
+
 
 def _without_nul(data):
     return type(data)((k.replace("\x00", ""), v.replace("\x00", ""))
@@ -176,13 +183,15 @@ def _tune_sqlite(engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .devmail import bp as devmail_bp
     from .health import bp as health_bp
     from .moderation.admin import bp as admin_bp
     from .moderation.views import bp as moderation_bp
     from .posts.views import bp as posts_bp
     from .threads.views import bp as threads_bp
 
-    for bp in (threads_bp, posts_bp, accounts_bp, moderation_bp, admin_bp, health_bp):
+    for bp in (threads_bp, posts_bp, accounts_bp, moderation_bp, admin_bp, health_bp,
+               devmail_bp):
         app.register_blueprint(bp)
 
 

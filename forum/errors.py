@@ -1,7 +1,6 @@
 """The forum's own error pages; never a traceback."""
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
 from flask_login import current_user
@@ -10,6 +9,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingErr
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from .extensions import db, login_manager
+from .security import url_parts
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ def _from_this_site() -> bool:
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site == "same-origin"
-    origin = request.headers.get("Origin") or request.headers.get("Referer") or ""
-    return bool(origin) and urlsplit(origin).netloc == request.host
+    parts = url_parts(request.headers.get("Origin") or request.headers.get("Referer") or "")
+    return parts is not None and bool(parts.netloc) and parts.netloc == request.host
 
 
 def _kept_text() -> list[tuple[str, str, str]]:

@@ -2,9 +2,13 @@
 
 `queue` writes a message in the caller's transaction, so mail exists exactly
 when what caused it was committed. `send_queued` delivers the messages queued
-in this session right after the commit; anything that fails stays pending for
-`flask --app forum mail send` to retry. Without MAIL_SERVER, delivery means
-writing the message to the log (development and tests read the outbox table).
+in this session once the commit is made: in a request, only after the response
+has gone to the browser, so no answer waits for (or is timed by) the mail
+server: "check your email" takes as long for a taken address as for a new one.
+Anything that fails stays pending for `flask --app forum mail send` to retry.
+Without MAIL_SERVER, delivery means writing the message to the log in
+development (in production only that it was not sent; never its address or
+text); development and tests read the outbox table, and `/dev/mail` shows it.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, render_template
-from sqlalchemy import select
+from flask import after_this_request, current_app, has_request_context, render_template, request
+from sqlalchemy import inspect, select
 
 from .extensions import db
 from .models import OutboxMessage, User, utcnow
@@ -46,12 +50,48 @@ def _render(template: str, **context) -> str:
 
 
 def send_queued() -> None:
-    """Deliver what this session queued; call after the commit that made it real."""
-    messages = db.session.info.pop(_QUEUED, [])
-    for message in messages:
-        _attempt(message)
-    if messages:
-        db.session.commit()
+    """Deliver what this session queued; call after the commit that made it real.
+    In a request, delivery waits until the response is sent."""
+    # Ids from the identity map: reading `.id` after the commit would start a new
+    # transaction (a write lock on SQLite, for a POST) for the rest of the request.
+    ids = [inspect(message).identity[0] for message in db.session.info.pop(_QUEUED, [])]
+    if not ids:
+        return
+    if not has_request_context():
+        _send(ids)
+        return
+    waiting = request.environ.setdefault(_AFTER_RESPONSE, [])
+    if not waiting:
+        app = current_app._get_current_object()
+
+        @after_this_request
+        def send_when_sent(response):
+            # The server calls this once the last byte has gone to the browser.
+            response.call_on_close(lambda: _send_after_response(app, waiting))
+            return response
+    waiting.extend(ids)
+
+
+_AFTER_RESPONSE = "forum.mail.after_response"
+
+
+def _send_after_response(app, ids: list[int]) -> None:
+    with app.app_context():
+        try:
+            _send(ids)
+        except Exception:  # the response is gone; `mail send` retries what is pending
+            log.exception("sending mail after the response failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def _send(ids: list[int]) -> None:
+    for message_id in ids:
+        message = db.session.get(OutboxMessage, message_id)
+        if message is not None and message.sent_at is None:
+            _attempt(message)
+    db.session.commit()
 
 
 def send_pending(limit: int = 100) -> tuple[int, int]:
@@ -73,7 +113,9 @@ def _attempt(message: OutboxMessage) -> bool:
         _deliver(message)
     except (OSError, smtplib.SMTPException) as error:
         message.last_error = f"{type(error).__name__}: {error}"[:500]
-        log.warning("mail %s to outbox id %s failed: %s", message.subject, message.id, error)
+        # The error's text can name the recipient (SMTPRecipientsRefused): the outbox
+        # row keeps it; the log says only which message and what kind of failure.
+        log.warning("mail to outbox id %s failed: %s", message.id, type(error).__name__)
         return False
     message.sent_at = utcnow()
     message.last_error = ""
@@ -84,8 +126,9 @@ def _deliver(message: OutboxMessage) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         if config["FORUM_ENV"] == "production":
-            # The body holds sign-in links: in production the log says only that it went.
-            log.warning("no MAIL_SERVER: %r (outbox id %s) not sent", message.subject, message.id)
+            # Bodies hold sign-in links and addresses are personal: in production the log
+            # says only that a message was not sent.
+            log.warning("no MAIL_SERVER: outbox id %s not sent", message.id)
         else:
             log.info("mail to %s: %s\n\n%s", message.recipient, message.subject, message.body)
         return
@@ -100,3 +143,9 @@ def _deliver(message: OutboxMessage) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
+
+
+def outbox_page(page: int, per_page: int):
+    """The outbox, newest first (for `/dev/mail`)."""
+    return db.paginate(select(OutboxMessage).order_by(OutboxMessage.id.desc()),
+                       page=page, per_page=per_page, error_out=False)

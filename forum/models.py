@@ -120,6 +120,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # When a mailed one-time sign-in link was last used: every link made before then is
+    # spent, so each signs in once.
+    sign_in_link_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The approved verification behind the "Verified expert" badge, if any;
     # services keep at most one approved verification per user.

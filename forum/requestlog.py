@@ -1,8 +1,9 @@
 """Structured request logs: one JSON line per request, each with a request id.
 
-Logged: method, path (without the query string, which can hold search terms),
-status, duration, the member's id. Never logged: bodies, passwords, tokens,
-email addresses or mail contents.
+Logged: method, the route (`/reset/<token>`, never the path itself: paths carry
+reset, confirmation and sign-in tokens; and never the query string, which holds
+search terms and `next`), status, duration, the member's id. Never logged: bodies,
+passwords, tokens, email addresses or mail contents.
 """
 
 from __future__ import annotations
@@ -56,11 +57,20 @@ def init_app(app: Flask) -> None:
             user = current_user.id if current_user and current_user.is_authenticated else None
             log.info("request", extra={"fields": {
                 "request_id": g.get("request_id"), "method": request.method,
-                "path": request.path, "status": response.status_code, "user": user,
+                "path": _route(), "status": response.status_code, "user": user,
                 "ms": round((time.perf_counter() - g.get("request_started", time.perf_counter()))
                             * 1000, 1),
             }})
         return response
+
+
+def _route() -> str:
+    """The URL rule that answered; for a path no rule matched, only its first segment
+    (a mistyped or truncated link may still hold a token further on)."""
+    if request.url_rule is not None:
+        return request.url_rule.rule
+    first = request.path.lstrip("/").split("/", 1)[0][:40]
+    return f"/{first}/…" if "/" in request.path.lstrip("/") else f"/{first}"
 
 
 def event(message: str, **fields) -> None:

@@ -1,6 +1,9 @@
-"""Response headers that every page carries, error pages included."""
+"""Response headers that every page carries, error pages included, and the one
+check that a link we redirect to stays on this site."""
 
-from flask import Flask, request
+from urllib.parse import SplitResult, urlsplit
+
+from flask import Flask, request, url_for
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -42,3 +45,29 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "private, no-cache")
             response.vary.add("Cookie")
         return response
+
+
+def url_parts(url: str) -> SplitResult | None:
+    """`urlsplit`, or None for what cannot be a URL (`http://[` raises ValueError)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+def safe_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site (`/t/1?page=2`), else None: never another
+    host, scheme or something a browser might read as one (`//x`, `/\\x`, `http:/x`)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = url_parts(target)
+    if parts is None or parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def safe_next(target: str | None) -> str:
+    """Where `?next=` leads: a path on this site, or else the front page."""
+    return safe_path(target) or url_for("threads.index")

@@ -3,6 +3,7 @@ users by role, and clients signed in as each role."""
 
 import os
 import re
+from urllib.parse import quote
 
 import pytest
 from cryptography.fernet import Fernet
@@ -46,12 +47,23 @@ class RequestClient(FlaskClient):
     """Each request gets its own app context (its own `g` and database session), as in
     production, rather than sharing the context the test itself holds open."""
 
-    def open(self, *args, **kwargs):
+    def open(self, *args, follow_redirects=False, **kwargs):
         # End the test's own transaction so the request sees committed data and the
         # test's objects reload afterwards.
         db.session.commit()
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        # Then, as a WSGI server does once it has sent the response (and the request's
+        # context is gone), close it: what waits for the response to be sent (mail) runs.
+        response.make_sequence()
+        response.close()
+        history = []
+        while follow_redirects and response.status_code in (301, 302, 303, 307, 308):
+            assert len(history) < 20, "redirect loop"
+            history.append(response)
+            response = self.resolve_redirect(response)
+        response.history = tuple(history)
+        return response
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +140,18 @@ class Browser:
 
     def logout(self):
         return self.submit("/", {}, action="/logout")
+
+    def join(self, username, email=None, password="a calm long password",  # noqa: S107
+             next_path=None):
+        """Register and follow the mailed confirmation link, which signs in; returns the
+        confirmation's response (a redirect to where the person was going)."""
+        email = email or f"{username}@example.org"
+        query = f"?next={quote(next_path, safe='')}" if next_path else ""
+        sent = self.submit("/register" + query, {"username": username, "email": email,
+                                                 "password": password, "confirm": password,
+                                                 "agree": "y"})
+        assert sent.status_code == 302, sent.get_data(as_text=True)
+        return self.submit(factories.mailed_link(email), {})
 
 
 @pytest.fixture

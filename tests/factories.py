@@ -1,10 +1,13 @@
 """Object builders for tests. They go through the services, as the app does."""
 
+import re
 from datetime import timedelta
+
+from sqlalchemy import select
 
 from forum.accounts.services import create_user
 from forum.extensions import db
-from forum.models import Category, utcnow
+from forum.models import Category, OutboxMessage, utcnow
 from forum.posts.services import add_reply
 from forum.threads.services import Citation, publish_article, start_discussion
 
@@ -16,6 +19,16 @@ def make_user(username, role="member", **profile):
         username, f"{username}@example.org", PASSWORD, role,
         established=True, confirmed=True, **profile,
     )
+
+
+def mailed_link(recipient, index=-1):
+    """The path of the first link in a message to `recipient` (the newest by default),
+    read from the outbox as a person reads their mail."""
+    db.session.expire_all()
+    messages = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)).all()
+    assert messages, f"no mail to {recipient}"
+    return re.search(r"https?://[^/\s]+(/\S+)", messages[index].body).group(1)
 
 
 def make_category(slug="living-with-ms", name="Living with MS"):

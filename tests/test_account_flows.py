@@ -34,12 +34,11 @@ def user_named(username):
 def register(browser, username="newbie", email="newbie@example.org"):
     return browser.submit("/register", {"username": username, "email": email,
                                         "password": "a calm long password",
-                                        "confirm": "a calm long password"})
+                                        "confirm": "a calm long password", "agree": "y"})
 
 
 def test_registration_mails_a_confirmation_link_that_confirms(browser):
     register(browser)
-    assert "Please confirm your email address" in browser.get("/").get_data(as_text=True)
     (message,) = outbox("newbie@example.org")
     assert message.sent_at is not None and "confirm" in message.subject.lower()
 
@@ -48,7 +47,8 @@ def test_registration_mails_a_confirmation_link_that_confirms(browser):
     assert user_named("newbie").confirmed_at is None
     browser.submit(link, {})
     assert user_named("newbie").confirmed_at is not None
-    assert "Please confirm your email" not in browser.get("/").get_data(as_text=True)
+    page = browser.get("/").get_data(as_text=True)
+    assert "Sign out" in page and "Please confirm your email" not in page
 
 
 def test_a_forged_confirmation_link_changes_nothing(browser):
@@ -60,7 +60,8 @@ def test_a_forged_confirmation_link_changes_nothing(browser):
 
 def test_common_passwords_are_refused(browser):
     response = browser.submit("/register", {"username": "newbie", "email": "n@example.org",
-                                            "password": "qwertyuiop", "confirm": "qwertyuiop"})
+                                            "password": "qwertyuiop", "confirm": "qwertyuiop",
+                                            "agree": "y"})
     assert "most common" in response.get_data(as_text=True)
     assert user_named("newbie") is None
 
@@ -136,6 +137,25 @@ def test_email_change_waits_for_the_new_address_to_confirm(member_browser, membe
     (message,) = outbox("new@example.org")
     member_browser.submit(link_in(message), {})
     assert user_named("maria").email == "new@example.org"
+
+
+def test_changing_to_a_taken_address_says_nothing_and_tells_its_owner(member_browser, member,
+                                                                      other_member):
+    new = member_browser.submit("/settings", {"new_email": "fresh@example.org",
+                                              "current_password": PASSWORD},
+                                action="/settings/email")
+    taken = member_browser.submit("/settings", {"new_email": "SAM@example.org",
+                                                "current_password": PASSWORD},
+                                  action="/settings/email")
+    assert new.status_code == taken.status_code == 302
+    assert new.headers["Location"] == taken.headers["Location"]
+    (notice,) = outbox("sam@example.org")
+    assert "asked to change" in notice.body and "/settings/email/" not in notice.body
+    assert user_named("maria").email == "maria@example.org"
+    own = member_browser.submit("/settings", {"new_email": "maria@example.org",
+                                              "current_password": PASSWORD},
+                                action="/settings/email")
+    assert "already your address" in own.get_data(as_text=True)
 
 
 def test_profile_settings_show_on_the_profile(member_browser):

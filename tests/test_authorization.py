@@ -257,10 +257,14 @@ ROWS = [
     # -- accounts: joining, signing in and out, tokens -------------------------------
     Row("GET", "/register", (200,) + (302,) * 6),
     Row("POST", "/register", (W,) + (302,) * 6),
+    Row("GET", "/register/sent", everyone(200)),
     Row("GET", "/login", everyone(200)),
     Row("POST", "/login", everyone(W)),  # signs in as maria, whoever sent it
     Row("GET", "/login/code", everyone(L)),  # no password step pending
     Row("POST", "/login/code", everyone(L)),
+    Row("POST", "/login/link", everyone(W)),  # a sign-in link mailed to maria, whoever asks
+    Row("GET", "/login/link/not-a-token", everyone(200)),
+    Row("POST", "/login/link/not-a-token", everyone(L)),  # "ask again, or use the password"
     Row("POST", "/logout", (302,) + (W,) * 6),
     Row("GET", "/confirm/not-a-token", everyone(200)),
     Row("POST", "/confirm/not-a-token", everyone(302)),
@@ -269,6 +273,7 @@ ROWS = [
     Row("POST", "/reset", everyone(W)),  # mail to maria's address, whoever asks
     Row("GET", "/reset/not-a-token", everyone(302)),
     Row("POST", "/reset/not-a-token", everyone(302)),
+    Row("GET", "/dev/mail", everyone(200)),  # development only (the tests' FORUM_ENV)
 
     # -- accounts: one's own settings (suspended members keep the private ones) ------------
     Row("GET", "/settings", signed_in(200)),
@@ -335,8 +340,9 @@ FORMS = {
     "accounts.report_user": {"reason": "harassment", "note": ""},
     "accounts.register": {"username": "newcomer", "email": "newcomer@example.org",
                           "password": "a quiet evening by the river",
-                          "confirm": "a quiet evening by the river"},
+                          "confirm": "a quiet evening by the river", "agree": "y"},
     "accounts.login": {"username": "maria", "password": PASSWORD},
+    "accounts.request_sign_in_link": {"username": "maria"},
     "accounts.login_code": {"code": "123456"},
     "accounts.reset_request": {"email": "maria@example.org"},
     "accounts.reset": {"password": "a quiet evening by the river",

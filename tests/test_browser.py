@@ -189,6 +189,8 @@ PAGES = [
     PageType("report-post", "/p/{others_post}/flag", SIGNED_IN),
     PageType("login", "/login", ("anonymous",)),
     PageType("register", "/register", ("anonymous",)),
+    PageType("register-sent", "/register/sent", ("anonymous",)),
+    PageType("dev-mail", "/dev/mail", ("anonymous",)),
     PageType("reading-settings", "/settings/preferences", ("anonymous",)),
     PageType("settings", "/settings", SIGNED_IN),
     PageType("two-step-sign-in", "/settings/two-factor", SIGNED_IN),
@@ -353,7 +355,7 @@ def test_joining_by_keyboard_alone(demo, visitors):
     visitor.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Create my account')", trail)
     visitor.press_and_wait("Enter")
     fields = assert_errors_link_to_their_fields(visitor, trail)
-    assert fields == ["username", "email", "password", "confirm"]
+    assert fields == ["username", "email", "password", "confirm", "agree"]
     assert_no_axe_violations(visitor, "the register form showing errors")
 
     visitor.open("/register")
@@ -361,8 +363,21 @@ def test_joining_by_keyboard_alone(demo, visitors):
     type_into(visitor, "e.id === 'email'", "kim@example.org", trail)
     type_into(visitor, "e.id === 'password'", "slow steady keyboard steps", trail)
     type_into(visitor, "e.id === 'confirm'", "slow steady keyboard steps", trail)
+    visitor.tab_to("e.id === 'agree'", trail)
+    visitor.page.keyboard.press("Space")
+    visitor.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Create my account')", trail)
     visitor.press_and_wait("Enter")
-    assert "Welcome, keyboard_kim" in visitor.page.inner_text(".flashes")
+    assert "Check your email to finish" in visitor.page.inner_text("h1")
+    assert not visitor.page.get_by_role("button", name="Sign out").count()
+
+    # Trying the forum locally, the mail is read at /dev/mail; its link confirms.
+    visitor.open("/dev/mail")
+    assert_no_axe_violations(visitor, "the development outbox")
+    visitor.tab_to("e.tagName === 'A' && e.getAttribute('href').startsWith('/confirm/')", trail)
+    visitor.press_and_wait("Enter")
+    visitor.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Confirm')", trail)
+    visitor.press_and_wait("Enter")
+    assert "your email address is confirmed" in visitor.page.inner_text(".flashes")
     assert visitor.page.get_by_role("button", name="Sign out").is_visible()
     assert_clean(visitor, trail)
 

@@ -94,7 +94,7 @@ def test_mail_that_fails_stays_in_the_outbox_until_mail_send_delivers_it(app, cl
     try:
         browser.submit("/register", {"username": "newbie", "email": "newbie@example.org",
                                      "password": "a calm long password",
-                                     "confirm": "a calm long password"})
+                                     "confirm": "a calm long password", "agree": "y"})
         failed = cli.invoke(args=["mail", "send"])
     finally:
         app.config.update(MAIL_SERVER=None, MAIL_PORT=587)

@@ -55,6 +55,11 @@ class RegisterForm(ForumForm):
         "Password", "At least 10 characters. A few words strung together work well."
     )
     confirm = _repeat("password", "Repeat the password")
+    agree = BooleanField(
+        "I agree to the community guidelines above, and I am 16 or older",
+        validators=[DataRequired(message="Please tick this box to agree to the community "
+                                         "guidelines and confirm you are 16 or older.")],
+    )
 
 
 class LoginForm(ForumForm):
@@ -69,6 +74,12 @@ class LoginForm(ForumForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Keep me signed in on this device")
+
+
+class SignInLinkForm(ForumForm):
+    """Past the sign-in limit: the name whose account is mailed a one-time link."""
+
+    username = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
 
 
 class EmptyForm(ForumForm):

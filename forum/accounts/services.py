@@ -6,19 +6,23 @@ transaction and sent after the commit (forum.mail).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
+import time
 import unicodedata
+from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
+from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import mail, text
+from .. import limits, mail, text
 from ..extensions import db
 from ..models import (
     ExpertVerification,
@@ -44,6 +48,7 @@ COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "commo
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 EMAIL_CHANGE_MAX_AGE = 2 * 24 * 3600
 RESET_MAX_AGE = 3600
+SIGN_IN_LINK_MAX_AGE = 15 * 60
 
 
 class AccountError(ValueError):
@@ -96,13 +101,23 @@ def check_username(username: str) -> str:
     return username
 
 
-def check_email(email: str, field: str = "email") -> str:
+def check_address(email: str, field: str = "email") -> str:
+    """A well-formed address, normalised; says nothing about who uses it."""
     try:
-        normalised = validate_email(email.strip(), check_deliverability=False).normalized
+        return validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise _FieldError(field, f"That email address is not valid: {error}") from None
-    taken = db.session.scalar(select(User.id).where(func.lower(User.email) == normalised.lower()))
-    if taken is not None:
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+def check_email(email: str, field: str = "email") -> str:
+    """A well-formed address no account uses. Only for the owner's own settings and the
+    operator's command: the public registration form never says an address is taken."""
+    normalised = check_address(email, field)
+    if find_by_email(normalised) is not None:
         raise _FieldError(field, "That email address is already registered.")
     return normalised
 
@@ -149,9 +164,11 @@ def create_user(
     established: bool = False,
     confirmed: bool = False,
     display_name: str = "",
+    next_path: str | None = None,
     **profile: str,
 ) -> User:
-    """Validate and store a new account in one transaction; raises AccountError."""
+    """Validate and store a new account in one transaction; raises AccountError.
+    An unconfirmed account is mailed its confirmation link (which leads to `next_path`)."""
     if role not in set(Role):
         _raise_one("role", f"Unknown role {role!r}: use one of {', '.join(Role)}.")
     username, email, password = _checked(
@@ -183,21 +200,83 @@ def create_user(
         ))
     db.session.flush()
     if not confirmed:
-        mail.queue(user, "confirm", token=make_token("confirm", user.id, user.email))
+        _queue_confirmation(user, next_path)
     db.session.commit()
     mail.send_queued()
     return user
 
 
+def register(username: str, email: str, password: str, next_path: str | None = None) -> None:
+    """Registration from the public form; raises AccountError for what the form shows.
+
+    A taken username is said (usernames are public). A taken address is not, since on
+    this forum having an account is health information: its owner is mailed instead
+    (with a new confirmation link if they never confirmed), and the caller gives the
+    same answer as for a new account, after the same work (a password hash)."""
+    username, email, password = _checked(
+        username=(check_username, username),
+        email=(check_address, email),
+        password=(partial(check_password, username=username), password),
+    )
+    owner = find_by_email(email)
+    if owner is None:
+        create_user(username, email, password, next_path=next_path)
+        return
+    generate_password_hash(password)
+    token = make_token("confirm", owner.id, owner.email, next_path or "")
+    mail.queue(owner, "register_taken", token=None if owner.confirmed_at else token,
+               next_path=next_path)
+    db.session.commit()
+    mail.send_queued()
+
+
+def _queue_confirmation(user: User, next_path: str | None) -> None:
+    mail.queue(user, "confirm", token=make_token("confirm", user.id, user.email, next_path or ""))
+
+
 # -- signing in ---------------------------------------------------------------
 
-def authenticate(identifier: str, password: str) -> User | None:
-    """The user for these credentials, or None; as slow for an unknown name as a known one."""
+class SignIn(NamedTuple):
+    """A password sign-in: the account when the password matched, and why it may still
+    not go on ("unconfirmed"), or why there is no account ("wrong", "limited" with the
+    seconds to wait)."""
+
+    user: User | None
+    refusal: str = ""
+    wait: int = 0
+
+
+def sign_in(identifier: str, password: str) -> SignIn:
+    """Check a password. Failures count against the account the name resolves to, by
+    username or address in any case (a name no account has gets a count of its own,
+    so the answers never tell which). Past RATELIMIT_LOGIN_ACCOUNT the password is not
+    checked at all for a while, and the owner can ask for a one-time sign-in link."""
     user = find_by_login(identifier)
+    key = f"account:{user.id}" if user is not None else "name:" + hashlib.sha256(
+        identifier.strip().lower().encode()).hexdigest()[:32]
+    wait = limits.wait_seconds("LOGIN_ACCOUNT", key)
+    if wait:
+        return SignIn(None, "limited", wait)
+    if not _password_matches(user, password):
+        limits.count("LOGIN_ACCOUNT", key)
+        return SignIn(None, "wrong")
+    if user.confirmed_at is None:
+        return SignIn(user, "unconfirmed")
+    return SignIn(user)
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The user for these credentials, or None (no counting, no confirmation check)."""
+    user = find_by_login(identifier)
+    return user if _password_matches(user, password) else None
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """As slow for an unknown name as for a known one."""
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(), password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
+        return False
+    return check_password_hash(user.password_hash, password)
 
 
 @cache
@@ -228,24 +307,72 @@ def _password_fingerprint(user: User) -> str:
     return (user.password_hash or "")[-12:]
 
 
-def confirm_email(token: str) -> User | None:
+class LinkUse(NamedTuple):
+    """A mailed link that was followed: whose, where it leads, and whether this use
+    signs them in (a confirmation link does so once: when it confirms)."""
+
+    user: User
+    next_path: str
+    signs_in: bool
+
+
+def confirm_email(token: str) -> LinkUse | None:
     payload = _read_token("confirm", token, CONFIRM_MAX_AGE)
-    if not payload or len(payload) != 2:
+    if not payload or len(payload) not in (2, 3):  # links mailed before `next` have two
         return None
     user = db.session.get(User, payload[0])
     if user is None or user.deleted_at or user.email != payload[1]:
         return None
-    if user.confirmed_at is None:
-        user.confirmed_at = utcnow()
-        db.session.commit()
-    return user
+    # One UPDATE decides, so the same link sent twice at once signs in once.
+    confirmed = db.session.execute(
+        update(User).where(User.id == user.id, User.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow())
+    ).rowcount == 1
+    db.session.commit()
+    return LinkUse(user, _text(payload[2] if len(payload) == 3 else ""), confirmed)
 
 
-def resend_confirmation(user: User) -> None:
+def resend_confirmation(user: User, next_path: str | None = None) -> None:
     if user.confirmed_at is None:
-        mail.queue(user, "confirm", token=make_token("confirm", user.id, user.email))
+        _queue_confirmation(user, next_path)
         db.session.commit()
         mail.send_queued()
+
+
+def send_sign_in_link(identifier: str, next_path: str | None = None) -> None:
+    """Mail the account behind this name a link that signs in once, within fifteen
+    minutes, in place of the password; say nothing either way."""
+    user = find_by_login(identifier)
+    if user is None or not user.email:
+        return
+    mail.queue(user, "sign_in_link",
+               token=make_token("sign-in", user.id, time.time(), next_path or ""))
+    db.session.commit()
+    mail.send_queued()
+
+
+def use_sign_in_link(token: str) -> LinkUse | None:
+    """The account a sign-in link is for, if it is fresh and no link was used since it
+    was made; using it spends it (and confirms the address it was mailed to)."""
+    payload = _read_token("sign-in", token, SIGN_IN_LINK_MAX_AGE)
+    if not payload or len(payload) != 3 or not isinstance(payload[1], int | float):
+        return None
+    user = db.session.get(User, payload[0])
+    if user is None or user.deleted_at or not user.password_hash:
+        return None
+    made = datetime.fromtimestamp(payload[1], UTC)
+    now = utcnow()
+    spent = db.session.execute(
+        update(User).where(User.id == user.id, or_(User.sign_in_link_used_at.is_(None),
+                                                   User.sign_in_link_used_at < made))
+        .values(sign_in_link_used_at=now, confirmed_at=func.coalesce(User.confirmed_at, now))
+    ).rowcount == 1
+    db.session.commit()
+    return LinkUse(user, _text(payload[2]), True) if spent else None
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def request_password_reset(email: str) -> None:
@@ -357,15 +484,23 @@ def change_password(user: User, current: str, new: str) -> None:
 def request_email_change(user: User, current_password: str, new_email: str,
                          code: str = "") -> None:
     """Mail a confirmation link to the new address; the email changes when it is followed.
-    With two-step sign-in on, a code is needed too (checked last: it is used up)."""
+    With two-step sign-in on, a code is needed too (checked last: it is used up).
+    An address another account uses is not said to be taken (as at registration):
+    its owner is told someone asked for it instead of being sent a link."""
     if not check_password_hash(user.password_hash or "", current_password):
         _raise_one("current_password", "That is not your current password.")
-    (new_email,) = _checked(new_email=(partial(check_email, field="new_email"), new_email))
+    (new_email,) = _checked(new_email=(partial(check_address, field="new_email"), new_email))
+    owner = find_by_email(new_email)
+    if owner is not None and owner.id == user.id:
+        _raise_one("new_email", "That is already your address.")
     if user.has_two_factor and two_factor.verify(user, code or "") is None:
         _raise_one("code", "That code does not match. Type the newest code from your app, "
                            "or one of your recovery codes.")
-    mail.queue(user, "email_change", recipient=new_email, new_email=new_email,
-               token=make_token("email", user.id, user.email, new_email))
+    if owner is not None:
+        mail.queue(owner, "email_taken")
+    else:
+        mail.queue(user, "email_change", recipient=new_email, new_email=new_email,
+                   token=make_token("email", user.id, user.email, new_email))
     db.session.commit()
     mail.send_queued()
 

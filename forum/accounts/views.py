@@ -1,7 +1,6 @@
 """Accounts: registration, sign-in and out, confirmation, resets, profiles, settings."""
 
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -33,6 +32,7 @@ from ..permissions import (
     needs_two_factor,
     require,
 )
+from ..security import safe_next, safe_path
 from ..threads import services as threads
 from . import preferences, services, sessions, two_factor
 from .forms import (
@@ -49,6 +49,7 @@ from .forms import (
     ResetForm,
     ResetRequestForm,
     RevokeForm,
+    SignInLinkForm,
     TwoFactorConfirmForm,
     TwoFactorEnableForm,
     TwoFactorLoginForm,
@@ -61,20 +62,6 @@ bp = Blueprint("accounts", __name__)
 def _limit(name):
     """A rate limit read from config (RATELIMIT_<NAME>), counted on POSTs only."""
     return limiter.limit(lambda: current_app.config[f"RATELIMIT_{name}"], methods=["POST"])
-
-
-def _login_name():
-    return "login:" + request.form.get("username", "").strip().lower()[:254]
-
-
-def safe_next(target: str | None) -> str:
-    """`?next=` only ever leads to a path on this site; anything else goes to the front page."""
-    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return url_for("threads.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("threads.index")
-    return target
 
 
 def _apply_errors(form, error: services.AccountError) -> None:
@@ -98,42 +85,90 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("threads.index"))
     form = RegisterForm()
+    next_path = safe_path(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.username.data, form.email.data, form.password.data)
+            services.register(form.username.data, form.email.data, form.password.data,
+                              next_path)
         except services.AccountError as error:
             _apply_errors(form, error)
         else:
-            _sign_in(user)
-            flash(f"Welcome, {user.username}. We have sent a link to {user.email} "
-                  "to confirm your address.", "success")
-            return redirect(url_for("threads.index"))
-    return render_template("accounts/register.html", form=form)
+            # The same answer whether or not the address already has an account.
+            return redirect(url_for(".register_sent"))
+    return render_template("accounts/register.html", form=form, next_path=next_path)
+
+
+@bp.get("/register/sent")
+def register_sent():
+    return render_template("accounts/register_sent.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @_limit("LOGIN")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], methods=["POST"],
-               key_func=_login_name,
-               # Only failed attempts count, so nobody can lock a member out by guessing.
-               deduct_when=lambda response: response.status_code != 302)
 def login():
     form = LoginForm()
+    next_path = safe_path(request.args.get("next"))
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is not None and user.has_two_factor:
-            # The password was right; the session remembers that for a few minutes only.
-            session[PENDING] = {"user": user.id, "at": int(time.time()),
-                                "remember": bool(form.remember.data)}
-            return redirect(url_for(".login_code", next=request.args.get("next")))
-        if user is not None:
-            _sign_in(user, remember=form.remember.data)
-            requestlog.event("sign-in", user=user.id)
-            flash("You are signed in.", "success")
-            return redirect(safe_next(request.args.get("next")))
+        attempt = services.sign_in(form.username.data, form.password.data)
+        if attempt.refusal == "limited":
+            page = render_template("accounts/login.html", form=form, next_path=next_path,
+                                   limited=True)
+            return page, 429, {"Retry-After": str(attempt.wait)}
+        if attempt.refusal == "unconfirmed":
+            session[UNCONFIRMED] = {"user": attempt.user.id, "at": int(time.time())}
+            return render_template("accounts/login.html", form=form, next_path=next_path,
+                                   unconfirmed=True)
+        if attempt.user is not None:
+            return _signed_in_by(attempt.user, next_path, "password", form.remember.data)
         form.password.errors = ["That username or email and password do not match."]
         requestlog.event("sign-in refused")
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, next_path=next_path)
+
+
+def _signed_in_by(user, next_path, how, remember=False):
+    """The password or a mailed link was right: sign in, or with two-step sign-in on,
+    go on to the code (a link stands in for the password, never for the code)."""
+    if user.has_two_factor:
+        # The first step was right; the session remembers that for a few minutes only.
+        session[PENDING] = {"user": user.id, "at": int(time.time()), "remember": bool(remember)}
+        return redirect(url_for(".login_code", next=next_path))
+    _sign_in(user, remember=remember)
+    requestlog.event("sign-in", user=user.id, by=how)
+    flash("You are signed in.", "success")
+    return redirect(safe_next(next_path))
+
+
+UNCONFIRMED = "awaiting_confirmation"
+UNCONFIRMED_MAX_AGE = 1800
+
+
+@bp.post("/login/link")
+@_limit("RESET")
+def request_sign_in_link():
+    """Past the sign-in limit the owner is never locked out: a link by mail signs in once."""
+    form = SignInLinkForm()
+    next_path = safe_path(request.args.get("next"))
+    if form.validate_on_submit():
+        services.send_sign_in_link(form.username.data, next_path)
+    # The same answer whatever the name (or none).
+    flash("If that account exists, we have emailed it a link that signs you in once. "
+          "It works for fifteen minutes.", "info")
+    return redirect(url_for(".login", next=next_path))
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+def sign_in_link(token):
+    # Following the link shows a button; mail scanners that open links change nothing.
+    form = EmptyForm()
+    if form.validate_on_submit():
+        used = services.use_sign_in_link(token)
+        if used is None:
+            flash("That sign-in link is used, expired or invalid. Please ask for a new one "
+                  "or sign in with your password.", "error")
+            return redirect(url_for(".login"))
+        return _signed_in_by(used.user, safe_path(used.next_path), "link")
+    return render_template("accounts/confirm.html", form=form, title="Sign in",
+                           button="Sign in")
 
 
 PENDING = "two_factor_pending"
@@ -148,6 +183,7 @@ def _forget_two_factor_steps():
     set-up lives on the session row, which signing in or out ends)."""
     session.pop(PENDING, None)
     session.pop(SETUP, None)
+    session.pop(UNCONFIRMED, None)
 
 
 def _pending_user():
@@ -182,10 +218,11 @@ _code_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_TWO_FAC
 def login_code():
     """The second step of signing in, for accounts with two-step sign-in turned on."""
     user, remember = _pending_user()
+    next_path = safe_path(request.args.get("next"))
     if user is None:
         if session.pop(PENDING, None) is not None:
             flash("Please sign in again: that took longer than five minutes.", "info")
-        return redirect(url_for(".login", next=request.args.get("next")))
+        return redirect(url_for(".login", next=next_path))
     form = TwoFactorLoginForm()
     if form.validate_on_submit():
         method = two_factor.verify(user, form.code.data)
@@ -197,11 +234,11 @@ def login_code():
                 flash(f"You used a recovery code; {two_factor.remaining_recovery_codes(user)} "
                       "are left. You can make new ones in your settings.", "info")
             flash("You are signed in.", "success")
-            return redirect(safe_next(request.args.get("next")))
+            return redirect(safe_next(next_path))
         form.code.errors = ["That code does not match. Type the newest code from your app, "
                             "or one of your recovery codes."]
         requestlog.event("sign-in refused", user=user.id, second_step=True)
-    return render_template("accounts/login_code.html", form=form)
+    return render_template("accounts/login_code.html", form=form, next_path=next_path)
 
 
 @bp.before_app_request
@@ -232,22 +269,43 @@ def confirm(token):
     # Following the link shows a button; mail scanners that open links change nothing.
     form = EmptyForm()
     if form.validate_on_submit():
-        user = services.confirm_email(token)
-        if user is None:
-            flash("That confirmation link is invalid or has expired. "
-                  "Sign in and ask for a new one.", "error")
+        used = services.confirm_email(token)
+        if used is None:
+            flash("That confirmation link is invalid or has expired. Sign in with your "
+                  "password to have a new one sent.", "error")
             return redirect(url_for("threads.index"))
-        flash("Thank you: your email address is confirmed.", "success")
-        return redirect(url_for("threads.index"))
+        next_path = safe_path(used.next_path)
+        if used.signs_in:
+            flash("Thank you: your email address is confirmed.", "success")
+            return _signed_in_by(used.user, next_path, "confirmation")
+        if current_user.is_authenticated and current_user.id == used.user.id:
+            return redirect(safe_next(next_path))
+        flash("Your email address is already confirmed. Please sign in.", "info")
+        return redirect(url_for(".login", next=next_path))
     return render_template("accounts/confirm.html", form=form, title="Confirm your email address")
+
+
+def _awaiting_confirmation():
+    """The account whose correct password was just refused for want of confirmation."""
+    if current_user.is_authenticated:
+        return current_user
+    waiting = session.get(UNCONFIRMED)
+    if not isinstance(waiting, dict) or time.time() - waiting.get("at", 0) > UNCONFIRMED_MAX_AGE:
+        return None
+    user = db.session.get(User, waiting.get("user"))
+    return user if user is not None and user.deleted_at is None else None
 
 
 @bp.post("/confirm/resend")
 @per_recipient("RESEND")
 def resend_confirmation():
-    require(can_manage_account(current_user))
-    services.resend_confirmation(current_user)
-    flash(f"We have sent a new confirmation link to {current_user.email}.", "success")
+    user = _awaiting_confirmation()
+    if user is None:
+        require(can_manage_account(current_user))
+    services.resend_confirmation(user, safe_path(request.form.get("next")))
+    flash("We have sent a new confirmation link to the account's email address.", "success")
+    if not current_user.is_authenticated:
+        return redirect(url_for(".login", next=safe_path(request.form.get("next"))))
     return redirect(safe_next(request.form.get("next")))
 
 
