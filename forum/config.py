@@ -85,6 +85,8 @@ def load_config(instance_path: Path) -> dict:
         # Writing, per member: replies, new threads and articles, reports.
         "RATELIMIT_POST": os.environ.get("RATELIMIT_POST", "10 per minute;200 per day"),
         "RATELIMIT_FLAG": os.environ.get("RATELIMIT_FLAG", "10 per minute;50 per day"),
+        # Saving drafts, per member: the button, and the background saves while typing.
+        "RATELIMIT_DRAFT": os.environ.get("RATELIMIT_DRAFT", "30 per minute;3000 per day"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # Where links in mail sent from the command line point.

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from .. import requestlog
+from .. import drafts, requestlog
 from ..extensions import db, limiter
 from ..models import ExpertVerification, User
 from ..paging import requested_page, require_page_exists
@@ -87,6 +87,7 @@ def _sign_in(user, remember=False):
         sessions.end_session(current_user)
     sessions.start_session(user, request.user_agent.string)
     login_user(user, remember=remember)
+    drafts.keep_from_sign_in(user, request.form)  # text written while signed out
 
 
 # -- joining and signing in --------------------------------------------------
@@ -124,6 +125,7 @@ def login():
             # The password was right; the session remembers that for a few minutes only.
             session[PENDING] = {"user": user.id, "at": int(time.time()),
                                 "remember": bool(form.remember.data)}
+            drafts.hold_for_second_step(user, request.form)  # text written while signed out
             return redirect(url_for(".login_code", next=request.args.get("next")))
         if user is not None:
             _sign_in(user, remember=form.remember.data)
