@@ -36,6 +36,15 @@ MAX_DRAFTS = 100
 
 KEY_RE = re.compile(r"(?:reply|edit):[1-9][0-9]{0,9}|discussion:[A-Za-z0-9_-]{1,60}|article")
 
+# Text sent with the sign-in form from the kept-text page waits here (the draft's key
+# is "pending:<token>:<form key>", the token in this browser's session) while the
+# member gives their two-step code: it becomes their draft only once they are fully
+# signed in, in this browser. A password alone never puts text in an account.
+PENDING = "kept_text_pending"
+PENDING_PREFIX = "pending:"
+PENDING_MAX_AGE = timedelta(minutes=15)
+
+
 # The pages that show or take a writing form, and the key each one's form has.
 _KEYS = {
     "threads.thread": lambda args: f"reply:{args['thread_id']}",
@@ -55,7 +64,7 @@ class DraftError(ValueError):
 def form_key() -> str | None:
     """The key of the writing form this request shows or sends (None for other pages)."""
     key_of = _KEYS.get(request.endpoint or "")
-    return key_of(request.view_args or {}) if key_of else None
+    return valid_key(key_of(request.view_args or {})) if key_of else None
 
 
 def form_page(key: str) -> str:
@@ -205,15 +214,6 @@ def keep(user: User, key: str, formdata) -> bool:
     except DraftError:
         db.session.rollback()
         return False
-
-
-# Text sent with the sign-in form from the kept-text page waits here (the draft's key
-# is "pending:<token>:<form key>", the token in this browser's session) while the
-# member gives their two-step code: it becomes their draft only once they are fully
-# signed in, in this browser. A password alone never puts text in an account.
-PENDING = "kept_text_pending"
-PENDING_PREFIX = "pending:"
-PENDING_MAX_AGE = timedelta(minutes=15)
 
 
 def _sent_key(formdata) -> str | None:

@@ -167,7 +167,7 @@ def _not_saved_page(code: int, title: str, message: str) -> str | None:
 # A form refused after it was loaded (signed out elsewhere, the thread locked or the
 # category archived meanwhile, the member suspended, the thread gone): the page gives
 # the text back with the reason, rather than a bare refusal that loses it.
-REFUSED_WRITES = {400, 401, 403, 404, 409, 410}
+REFUSED_WRITES = {400, 401, 403, 404}
 
 SIGNED_OUT = ("You are not signed in any more, so nothing was posted yet. This happens "
               "when your password is changed or two-step sign-in is turned on from another "
@@ -260,7 +260,11 @@ def init_app(app: Flask) -> None:
         if (error.code or 500) >= 500:
             rollback_quietly()
         if request.method == "POST" and error.code in REFUSED_WRITES:
-            page = _refused_write_page(error)
+            try:
+                page = _refused_write_page(error)
+            except Exception:  # a body that cannot be read (the reason for a 400)
+                log.exception("the kept-text page could not be made")
+                page = None
             if page is not None:
                 return page
         if error.code == 401:
