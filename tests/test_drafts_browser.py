@@ -1,13 +1,23 @@
 """Drafts in a real browser: static/drafts.js saves the reply box while the member types
-(within the CSP), and "Save draft" works with JavaScript turned off."""
+(within the CSP), "Save draft" works with JavaScript turned off, and a reply sent after
+being signed out elsewhere comes back after signing in again."""
+
+# The browser suite's fixtures are imported by name, which pytest needs and ruff reads as
+# redefinitions.
+# ruff: noqa: F811
 
 from __future__ import annotations
 
 import time
 
+from sqlalchemy import delete, select
+
+from forum.extensions import db
+from forum.models import User, UserSession
 from tests.test_browser import (  # noqa: F401 (fixtures)
     ACCOUNTS,
     PASSWORDS,
+    assert_no_axe_violations,
     axe_js,
     chromium,
     demo,
@@ -54,3 +64,23 @@ def test_save_draft_works_without_javascript(demo, chromium, site):
         assert page.locator("#reply textarea[name=body]").input_value().strip() == TYPED
     finally:
         context.close()
+
+
+def test_signed_out_elsewhere_the_reply_comes_back_after_signing_in(demo, visitors):
+    visitor = visitors("member")
+    visitor.open(f"/t/{demo.partner}")
+    visitor.page.fill("#reply textarea[name=body]", "Written before the password changed.")
+    member = db.session.scalar(select(User).where(User.username == ACCOUNTS["member"]))
+    db.session.execute(delete(UserSession).where(UserSession.user_id == member.id))
+    db.session.commit()  # as a password change on another device does
+
+    with visitor.page.expect_navigation():
+        visitor.page.locator("#reply [name=submit]").click()
+    assert "You were signed out" in visitor.page.inner_text("h1")
+    assert_no_axe_violations(visitor, "the kept-text page for a signed-out writer")
+    visitor.page.fill("#kept-username", ACCOUNTS["member"])
+    visitor.page.fill("#kept-password", PASSWORDS[ACCOUNTS["member"]])
+    visitor.press_and_wait("Enter")  # the default button signs in
+    assert visitor.page.url.endswith(f"/t/{demo.partner}#reply")
+    assert (visitor.page.locator("#reply textarea[name=body]").input_value().strip()
+            == "Written before the password changed.")
