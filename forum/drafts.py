@@ -144,11 +144,14 @@ def of_member(user: User) -> list[Draft]:
 def save(user: User, key: str, formdata) -> Draft | None:
     """Keep the writing fields of `formdata` as `user`'s draft for `key` (and commit).
 
-    None when there is nothing to keep: the form is empty, or it was posted already
-    (a background save arriving after the post must not bring its draft back)."""
+    None when there is nothing to keep. An empty form leaves an earlier draft as it
+    was: a slip that clears the box must not take the draft with it (discarding is
+    its own button). A form posted already removes its draft: a background save
+    arriving after the post must not bring it back."""
     fields = fields_of(formdata)
-    if not any(value.strip() for value in fields.values()) or _already_posted(
-            user, key, fields, formdata.get("submission")):
+    if not any(value.strip() for value in fields.values()):
+        return None
+    if _already_posted(user, key, fields, formdata.get("submission")):
         discard(user, key)
         return None
     for name, value in fields.items():
@@ -226,9 +229,7 @@ def hold_for_second_step(user: User, formdata) -> None:
     key = _sent_key(formdata)
     if key is None:
         return
-    db.session.execute(delete(Draft).where(
-        Draft.user_id == user.id, Draft.key.startswith(PENDING_PREFIX),
-        Draft.updated_at < utcnow() - PENDING_MAX_AGE))
+    _forget_stale_pending(user)
     token = secrets.token_urlsafe(24)
     if keep(user, f"{PENDING_PREFIX}{token}:{key}", formdata):
         session[PENDING] = token
@@ -246,12 +247,20 @@ def keep_from_sign_in(user: User, formdata) -> None:
         keep(user, key, formdata)
 
 
+def _forget_stale_pending(user: User) -> None:
+    db.session.execute(delete(Draft).where(
+        Draft.user_id == user.id, Draft.key.startswith(PENDING_PREFIX),
+        Draft.updated_at < utcnow() - PENDING_MAX_AGE))
+
+
 def _claim(user: User, token: str) -> None:
     prefix = f"{PENDING_PREFIX}{token}:"
     held = db.session.scalar(select(Draft).where(
         Draft.user_id == user.id, Draft.key.startswith(prefix, autoescape=True),
         Draft.updated_at >= utcnow() - PENDING_MAX_AGE))
+    _forget_stale_pending(user)
     if held is None:
+        db.session.commit()
         return
     key = held.key[len(prefix):]
     db.session.execute(delete(Draft).where(Draft.user_id == user.id, Draft.key == key))

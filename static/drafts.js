@@ -22,10 +22,20 @@
       }
     }
 
+    function hasText() {
+      var fields = form.querySelectorAll("textarea, input[type=text]");
+      for (var n = 0; n < fields.length; n++) {
+        if (fields[n].value.trim() !== "") {
+          return true;
+        }
+      }
+      return false;
+    }
+
     function save() {
       timer = null;
-      if (posted) {
-        return;
+      if (posted || !hasText()) {
+        return; // an emptied box leaves the saved draft as it was
       }
       if (sending) {
         again = true;
@@ -68,6 +78,11 @@
     }
 
     form.addEventListener("input", schedule);
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) {
+        posted = false; // back on this page from the browser's history
+      }
+    });
     form.addEventListener("submit", function () {
       // Posting (or saving by hand) replaces the background save.
       posted = true;

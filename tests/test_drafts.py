@@ -198,9 +198,15 @@ def test_a_draft_that_cannot_be_kept_is_refused_with_the_text(member_browser, th
     assert drafts_count() == 0
 
 
-def test_an_empty_form_keeps_no_draft(member_browser, thread):
+def test_an_empty_form_keeps_no_draft_and_leaves_an_earlier_one(member_browser, thread):
     saved = save_draft(member_browser, f"/t/{thread.id}", {"body": "  "}, f"reply:{thread.id}")
     assert saved.status_code == 302 and drafts_count() == 0
+    save_draft(member_browser, f"/t/{thread.id}", {"body": SECRET}, f"reply:{thread.id}")
+    # The box cleared by a slip, then saved in the background: the draft stays.
+    cleared = save_draft(member_browser, f"/t/{thread.id}", {"body": ""}, f"reply:{thread.id}",
+                         headers={"X-Requested-With": "fetch"})
+    assert cleared.status_code == 204
+    assert db.session.scalar(select(Draft.body)) == SECRET
 
 
 def test_saving_a_draft_signed_out_gives_the_text_back(member_browser, member, thread):
