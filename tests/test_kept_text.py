@@ -271,3 +271,20 @@ def test_kept_text_is_not_written_to_the_log(member_browser, member, moderator, 
     member_browser.client.post(f"/t/{thread.id}/reply", headers=SAME_SITE, data={
         "csrf_token": csrf_token(page), "body": "My relapse in March, privately."})
     assert "relapse in March" not in caplog.text
+
+
+def test_a_browser_whose_session_is_gone_gets_the_text_back_after_signing_in(
+        app, member, thread):
+    """The session cookie itself expired (the browser was closed): the form's token no
+    longer matches, and the text still comes back to the form after signing in."""
+    browser = Browser(app.test_client())
+    refused = browser.client.post(f"/t/{thread.id}/reply", headers=SAME_SITE, data={
+        "csrf_token": "from-a-session-that-is-gone", "body": "Typed before lunch."})
+    page = body_of(refused)
+    assert refused.status_code == 400 and "Typed before lunch.</textarea>" in page
+    action = html.unescape(re.search(r'formaction="(/login[^"]*)"', page).group(1))
+    signed_in = browser.client.post(action, data={
+        "csrf_token": csrf_token(page), "username": member.username, "password": PASSWORD,
+        "kept_text": "1", "draft_key": f"reply:{thread.id}", "body": "Typed before lunch."})
+    assert signed_in.headers["Location"] == f"/t/{thread.id}#reply"
+    assert "Typed before lunch.</textarea>" in body_of(browser.get(f"/t/{thread.id}"))
