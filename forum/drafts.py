@@ -100,7 +100,7 @@ def prepare(form) -> None:
     for name in LIMITS:
         if name in form and (name == "body" or name in draft.fields):
             form[name].data = draft.body if name == "body" else draft.fields[name]
-    if quoted:
+    if quoted and quoted.strip() not in form.body.data:
         form.body.data = f"{form.body.data.rstrip()}\n\n{quoted}"
     form.restored_draft = draft
 

@@ -225,3 +225,18 @@ def test_draft_text_is_not_logged(member_browser, thread, caplog):
     save_draft(member_browser, f"/t/{thread.id}", {"body": SECRET}, f"reply:{thread.id}")
     member_browser.get("/drafts")
     assert "infusion" not in caplog.text
+
+
+def test_quoting_a_post_adds_the_quote_to_the_draft_once(member_browser, thread):
+    opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    save_draft(member_browser, f"/t/{thread.id}", {"body": SECRET}, f"reply:{thread.id}")
+    page = body_of(member_browser.get(f"/t/{thread.id}?quote={opening.id}"))
+    box = re.search(r'<textarea[^>]*name="body"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    assert SECRET in box and "&gt; What helps you?" in box
+
+    # The quote saved into the draft, then the same quote link again: still one quote.
+    quoted = "> What helps you?\n>\n> — @sam\n\n" + SECRET
+    save_draft(member_browser, f"/t/{thread.id}", {"body": quoted}, f"reply:{thread.id}")
+    page = body_of(member_browser.get(f"/t/{thread.id}?quote={opening.id}"))
+    box = re.search(r'<textarea[^>]*name="body"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    assert box.count("What helps you?") == 1
