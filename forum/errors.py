@@ -2,12 +2,13 @@
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from . import drafts
 from .extensions import db, login_manager
 from .security import url_parts
 
@@ -163,6 +164,64 @@ def _not_saved_page(code: int, title: str, message: str) -> str | None:
         return render_template("errors/not_saved.html", **context)
 
 
+# A form refused after it was loaded (signed out elsewhere, the thread locked or the
+# category archived meanwhile, the member suspended, the thread gone): the page gives
+# the text back with the reason, rather than a bare refusal that loses it.
+REFUSED_WRITES = {400, 401, 403, 404}
+
+SIGNED_OUT = ("You are not signed in any more, so nothing was posted yet. This happens "
+              "when your password is changed or two-step sign-in is turned on from another "
+              "device, or when a sign-in is old enough to end.")
+
+
+def _draft_key() -> str | None:
+    """The refused form's draft key: its page's, or the one it carried (Save draft)."""
+    return drafts.form_key() or drafts.valid_key(request.form.get("draft_key"))
+
+
+def _kept_as_draft(key: str | None) -> bool:
+    """A signed-in member's refused text also goes into their drafts, so it outlives
+    this page. Never in the way of the page itself."""
+    if key is None or not current_user.is_authenticated:
+        return False
+    try:
+        rollback_quietly()
+        return drafts.keep(current_user, key, request.form)
+    except Exception:
+        log.exception("a refused form could not be kept as a draft")
+        rollback_quietly()
+        return False
+
+
+def _refused_write_page(error: HTTPException):
+    """The kept-text page for a refused POST, with the reason; None when the form had
+    no text worth keeping (or came from another site)."""
+    kept = _kept_text()
+    if not kept:
+        return None
+    code = error.code or 400
+    described = error.description if error.description != type(error).description else ""
+    signed_out = code == 401
+    key = _draft_key()
+    context = {
+        "fields": kept, "action": request.path, "code": code,
+        "title": "You were signed out" if signed_out else TITLES.get(code, error.name),
+        "message": SIGNED_OUT if signed_out else (described or MESSAGES.get(code, "")),
+        "once": any(name in HIDDEN_FIELDS for name, _, _ in kept),
+        "draft_key": key, "saved_as_draft": _kept_as_draft(key),
+        "sign_in_next": drafts.form_page(key) if signed_out and key else None,
+    }
+    return render_template("errors/not_saved.html", **context), code
+
+
+def _to_sign_in():
+    """A POST refused for want of signing in, with no text to keep: the sign-in page,
+    then the page the form was on (its POST address cannot be opened)."""
+    key = _draft_key()
+    back = drafts.form_page(key) if key else request.full_path.rstrip("?")
+    return redirect(url_for("accounts.login", next=back))
+
+
 def init_app(app: Flask) -> None:
     # Registered after Flask-SQLAlchemy's teardown, so it runs before it.
     app.teardown_appcontext(_end_session)
@@ -173,7 +232,11 @@ def init_app(app: Flask) -> None:
         if kept:
             # Someone wrote for a long time and their form expired: give the text back
             # in a fresh form that sends to the same place, rather than losing it.
-            page = render_template("errors/csrf_kept.html", fields=kept, action=request.path)
+            key = _draft_key()
+            signed_out = not current_user.is_authenticated
+            page = render_template("errors/csrf_kept.html", fields=kept, action=request.path,
+                                   draft_key=key, sign_in_next=drafts.form_page(key)
+                                   if signed_out and key else None)
             return page, 400
         error.description = (
             "This form had expired or was sent from elsewhere, so nothing was saved. "
@@ -204,6 +267,16 @@ def init_app(app: Flask) -> None:
     def http_error(error):
         if (error.code or 500) >= 500:
             rollback_quietly()
+        if request.method == "POST" and error.code in REFUSED_WRITES:
+            try:
+                page = _refused_write_page(error)
+            except Exception:  # a body that cannot be read (the reason for a 400)
+                log.exception("the kept-text page could not be made")
+                page = None
+            if page is not None:
+                return page
+        if error.code == 401:
+            return _to_sign_in()
         return _render(error)
 
     @app.errorhandler(DBAPIError)

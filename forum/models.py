@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -544,3 +545,26 @@ class ModerationEvent(db.Model):
     thread: Mapped[Thread | None] = relationship()
     post: Mapped[Post | None] = relationship()
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
+
+
+class Draft(db.Model):
+    """Text a member is still writing, kept on the server: one per member and form.
+
+    `key` names the form (see forum.drafts.form_page): "reply:<thread id>",
+    "discussion:<category slug>", "article" or "edit:<post id>". A draft is only ever
+    shown to its own member."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_drafts_user_key"),
+        Index("ix_drafts_user_updated", "user_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # The form's other writing fields (title, summary, tags, references, disclosure).
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

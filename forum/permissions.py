@@ -232,6 +232,12 @@ def can_reply(user, thread: Thread) -> Decision:
     return ALLOW
 
 
+def can_keep_drafts(user, obj=None) -> Decision:
+    """Drafts are private: any signed-in member keeps their own, suspended or not (a
+    suspension stops publishing, not writing for later)."""
+    return _member(user, "keep drafts")
+
+
 def can_edit_post(user, post: Post) -> Decision:
     decision = _writer(user, "edit posts")
     if not decision:
@@ -411,6 +417,10 @@ def require(decision: Decision) -> None:
     if decision:
         return
     if decision.status == LOGIN:
+        if request.method == "POST":
+            # Signed out while writing: forum.errors gives the text back, or sends
+            # them to sign in when there is none.
+            abort(401, decision.reason)
         abort(redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
     abort(decision.status, decision.reason)
 

@@ -186,6 +186,7 @@ PAGES = [
     PageType("new-discussion", "/c/living-with-ms/new", SIGNED_IN),
     PageType("new-article", "/articles/new", ("expert", "moderator", "admin")),
     PageType("edit", "/p/{own_post}/edit", SIGNED_IN),
+    PageType("drafts", "/drafts", SIGNED_IN),
     PageType("report-post", "/p/{others_post}/flag", SIGNED_IN),
     PageType("login", "/login", ("anonymous",)),
     PageType("register", "/register", ("anonymous",)),

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from .. import requestlog
+from .. import drafts, requestlog
 from ..extensions import db, limiter
 from ..limits import per_member, per_recipient
 from ..models import ExpertVerification, User
@@ -75,6 +75,7 @@ def _sign_in(user, remember=False):
         sessions.end_session(current_user)
     sessions.start_session(user, request.user_agent.string)
     login_user(user, remember=remember)
+    drafts.keep_from_sign_in(user, request.form)  # text written while signed out
 
 
 # -- joining and signing in --------------------------------------------------
@@ -131,6 +132,7 @@ def _signed_in_by(user, next_path, how, remember=False):
     if user.has_two_factor:
         # The first step was right; the session remembers that for a few minutes only.
         session[PENDING] = {"user": user.id, "at": int(time.time()), "remember": bool(remember)}
+        drafts.hold_for_second_step(user, request.form)  # text written while signed out
         return redirect(url_for(".login_code", next=next_path))
     _sign_in(user, remember=remember)
     requestlog.event("sign-in", user=user.id, by=how)

@@ -1,4 +1,4 @@
-from wtforms import HiddenField, SubmitField, TextAreaField
+from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import ForumForm
@@ -22,3 +22,10 @@ class EditPostForm(ForumForm):
     body = ReplyForm.body
     preview = SubmitField("Preview")
     submit = SubmitField("Save changes")
+
+
+class DraftForm(ForumForm):
+    """Discarding a draft: which form's draft, and where to go after."""
+
+    draft_key = StringField()
+    back = HiddenField()

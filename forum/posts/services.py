@@ -29,28 +29,48 @@ def existing_submission(token: str | None, author: User) -> Post | None:
 SUBMISSION_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def write_once(token: str | None, author: User, write: Callable[[str | None], Post]) -> Post:
+class AlreadySent(Exception):
+    """The form was sent before with other text (Back, rewrite, Send): the new text is
+    not stored over or instead of the first post, and must not be dropped either."""
+
+    def __init__(self, earlier: Post):
+        super().__init__("this form was already sent once")
+        self.earlier = earlier
+
+
+def _same_text(earlier: Post, body: str, title: str | None) -> bool:
+    if text.normalise(body) != earlier.body_source:
+        return False
+    return title is None or text.normalise(title).strip() == earlier.thread.title
+
+
+def write_once(token: str | None, author: User, write: Callable[[str | None], Post],
+               body: str, title: str | None = None) -> Post:
     """Run `write` (which adds a post carrying `token`) and commit, once per form.
 
-    A resend finds the post the first send made. Two sends racing each other both
-    try to insert; the unique constraint on the token lets one through, and the
-    other rolls back and returns the winner's post, whichever worker it ran on.
+    A resend of the same text finds the post the first send made. Two sends racing
+    each other both try to insert; the unique constraint on the token lets one
+    through, and the other rolls back and returns the winner's post, whichever
+    worker it ran on. A resend with other text (`body`, and `title` for a thread)
+    raises AlreadySent, so the form can offer to post it as something new.
     """
     if not token or not SUBMISSION_RE.fullmatch(token):
         token = None  # tokens are ours (forum.drafts); anything else is ignored
     earlier = existing_submission(token, author)
-    if earlier is not None:
-        return earlier
-    try:
-        post = write(token)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        earlier = existing_submission(token, author)
-        if earlier is None:
-            raise
-        return earlier
-    return post
+    if earlier is None:
+        try:
+            post = write(token)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            earlier = existing_submission(token, author)
+            if earlier is None:
+                raise
+        else:
+            return post
+    if not _same_text(earlier, body, title):
+        raise AlreadySent(earlier)
+    return earlier
 
 
 def new_post(thread: Thread, author: User, body: str, at: datetime, submission: str | None,
@@ -93,7 +113,7 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
             visibility.refresh_thread(thread)
         return post
 
-    return write_once(submission, author, write)
+    return write_once(submission, author, write, body)
 
 
 # Edits one editor makes within this long of their first one are one revision: fixing

@@ -1,6 +1,15 @@
 """Posts: replies, edits, edit history and deletion."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from .. import drafts
@@ -14,6 +23,7 @@ from ..permissions import (
     can_delete_post,
     can_edit_post,
     can_flag,
+    can_keep_drafts,
     can_label,
     can_reply,
     can_view_history,
@@ -25,7 +35,7 @@ from ..threads import services as threads
 from ..threads.forms import ArticleEditForm, ThreadEditForm
 from ..threads.views import render_thread
 from . import services
-from .forms import EditPostForm, ReplyForm
+from .forms import DraftForm, EditPostForm, ReplyForm
 
 bp = Blueprint("posts", __name__)
 
@@ -69,9 +79,13 @@ def reply(thread_id):
                                       submission=form.submission.data)
         except Refused as refused:  # the thread was locked while they wrote
             require(refused.decision)
-        flash("Your reply is waiting for a moderator to approve it." if post.is_held
-              else "Your reply is posted.", "success")
-        return redirect(post_url(post))
+        except services.AlreadySent:
+            drafts.sent_before(form, "reply")
+        else:
+            drafts.forget_posted(current_user)
+            flash("Your reply is waiting for a moderator to approve it." if post.is_held
+                  else "Your reply is posted.", "success")
+            return redirect(post_url(post))
     # The whole thread page again, with the reply form holding what was typed.
     last_page = max(1, -(-(thread.reply_count + 1) // current_app.config["POSTS_PER_PAGE"]))
     return render_thread(thread, form, preview=drafts.preview_of(form), page=last_page)
@@ -105,8 +119,10 @@ def edit(post_id):
         except threads.WritingError as error:
             form.form_errors.append(str(error))
         else:
+            drafts.forget_posted(current_user)
             flash("Your changes are saved.", "success")
             return redirect(post_url(post))
+    drafts.prepare(form)
     return render_template("posts/edit.html", form=form, post=post,
                            preview=drafts.preview_of(form))
 
@@ -173,3 +189,42 @@ def _set_label(target, back):
     moderation.set_label(target, current_user, label, form.note.data or "")
     flash(f"Labelled “{label.name}”." if label else "Label removed.", "success")
     return redirect(back)
+
+
+# -- drafts ------------------------------------------------------------------
+
+@bp.get("/drafts", endpoint="drafts")
+def drafts_page():
+    require(can_keep_drafts(current_user))
+    return render_template("posts/drafts.html", entries=drafts.listing(current_user))
+
+
+@bp.post("/drafts/save")
+@per_member("DRAFT")
+def save_draft():
+    """The "Save draft" button of every writing form (and static/drafts.js, in the
+    background): the form's fields kept for this member, then back to the form."""
+    require(can_keep_drafts(current_user))
+    key = drafts.valid_key(request.form.get("draft_key")) or abort(400, "Unknown form.")
+    try:
+        saved = drafts.save(current_user, key, request.form)
+    except drafts.DraftError as error:
+        abort(400, str(error))
+    if request.headers.get("X-Requested-With") == "fetch":
+        return "", 204
+    flash("Your draft is saved. Only you can see it." if saved
+          else "There was nothing to keep as a draft.", "success" if saved else "info")
+    return redirect(drafts.form_page(key))
+
+
+@bp.post("/drafts/discard")
+def discard_draft():
+    require(can_keep_drafts(current_user))
+    form = DraftForm()
+    key = drafts.valid_key(form.draft_key.data) if form.validate_on_submit() else None
+    if key is None:
+        abort(400, "Unknown form.")
+    drafts.discard(current_user, key)
+    flash("The draft is discarded.", "success")
+    return redirect(url_for(".drafts") if form.back.data == "drafts"
+                    else drafts.form_page(key))

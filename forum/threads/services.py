@@ -361,7 +361,7 @@ def start_discussion(
 ) -> Thread:
     return write_once(submission, author, lambda token: _new_thread(
         ThreadKind.DISCUSSION, author, category, title, body, tags, at, token,
-    )).thread
+    ), body, title).thread
 
 
 @dataclass
@@ -391,7 +391,7 @@ def publish_article(
             Reference(position=i, citation=ref.citation, doi=ref.doi, pmid=ref.pmid)
             for i, ref in enumerate(references)
         ],
-    )).thread
+    ), body, title).thread
 
 
 def save_edit(post: Post, editor: User, body: str, title: str = "", tags: str = "",

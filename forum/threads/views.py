@@ -65,13 +65,19 @@ def new_discussion(slug):
     require(can_start_discussion(current_user, category))
     form = DiscussionForm()
     if form.validate_on_submit() and not form.preview.data:
-        thread = services.start_discussion(
-            current_user, category, form.title.data, form.body.data,
-            services.tags_for(form.title.data, form.tags.data), submission=form.submission.data,
-        )
-        flash("Your discussion is waiting for a moderator to approve it." if thread.hidden_at
-              else "Your discussion is posted.", "success")
-        return redirect(thread_url(thread))
+        try:
+            thread = services.start_discussion(
+                current_user, category, form.title.data, form.body.data,
+                services.tags_for(form.title.data, form.tags.data),
+                submission=form.submission.data,
+            )
+        except posts.AlreadySent:
+            drafts.sent_before(form, "discussion")
+        else:
+            drafts.forget_posted(current_user)
+            flash("Your discussion is waiting for a moderator to approve it." if thread.hidden_at
+                  else "Your discussion is posted.", "success")
+            return redirect(thread_url(thread))
     drafts.prepare(form)
     return render_template("threads/new_discussion.html", form=form, category=category,
                            preview=drafts.preview_of(form))
@@ -87,14 +93,19 @@ def new_article():
         form.disclosure.data = current_user.conflicts
     if form.validate_on_submit() and not form.preview.data:
         category = category or abort(404)
-        thread = services.publish_article(
-            current_user, category, form.title.data, form.summary.data, form.body.data,
-            services.tags_for(form.title.data, form.tags.data),
-            services.parse_references(form.references.data), form.disclosure.data or "",
-            submission=form.submission.data,
-        )
-        flash("Your article is published.", "success")
-        return redirect(thread_url(thread))
+        try:
+            thread = services.publish_article(
+                current_user, category, form.title.data, form.summary.data, form.body.data,
+                services.tags_for(form.title.data, form.tags.data),
+                services.parse_references(form.references.data), form.disclosure.data or "",
+                submission=form.submission.data,
+            )
+        except posts.AlreadySent:
+            drafts.sent_before(form, "article")
+        else:
+            drafts.forget_posted(current_user)
+            flash("Your article is published.", "success")
+            return redirect(thread_url(thread))
     drafts.prepare(form)
     return render_template("threads/new_article.html", form=form,
                            preview=drafts.preview_of(form))

@@ -1,7 +1,7 @@
 """one-time sign-in links
 
 Revision ID: 5b7e1c0a9d42
-Revises: 4dd8146ac3dc
+Revises: 2fa63f403118
 Create Date: 2026-12-01 08:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b7e1c0a9d42'
-down_revision = '4dd8146ac3dc'
+down_revision = '2fa63f403118'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """names without format characters; changed credentials wait for a check
 
 Revision ID: 5bf6ff449513
-Revises: 4dd8146ac3dc
+Revises: 5b7e1c0a9d42
 Create Date: 2026-12-01 08:30:00
 
 Data only, no schema change:
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5bf6ff449513'
-down_revision = '4dd8146ac3dc'
+down_revision = '5b7e1c0a9d42'
 branch_labels = None
 depends_on = None
 

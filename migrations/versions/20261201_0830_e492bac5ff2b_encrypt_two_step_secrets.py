@@ -1,7 +1,7 @@
 """encrypt two-step secrets; set-up secrets on the session row
 
 Revision ID: e492bac5ff2b
-Revises: 4dd8146ac3dc
+Revises: 5bf6ff449513
 Create Date: 2026-12-01 08:30:00.000000
 
 """
@@ -17,7 +17,7 @@ from forum.config import totp_keys
 
 # revision identifiers, used by Alembic.
 revision = 'e492bac5ff2b'
-down_revision = '4dd8146ac3dc'
+down_revision = '5bf6ff449513'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """re-render stored bodies: bare addresses link only with http, https or mailto
 
 Revision ID: 0651313fb448
-Revises: 4dd8146ac3dc
+Revises: e492bac5ff2b
 Create Date: 2026-12-01 08:40:00
 
 Linkify used to turn bare "ssh://…", "webcal://…", "xmpp:…" (and the rest of
@@ -19,7 +19,7 @@ from forum import text
 
 # revision identifiers, used by Alembic.
 revision = '0651313fb448'
-down_revision = '4dd8146ac3dc'
+down_revision = 'e492bac5ff2b'
 branch_labels = None
 depends_on = None
 
