@@ -18,7 +18,7 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import after_this_request, current_app, has_request_context, render_template, request
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 
 from .extensions import db
 from .models import OutboxMessage, User, utcnow
@@ -87,10 +87,20 @@ def _send_after_response(app, ids: list[int]) -> None:
 
 
 def _send(ids: list[int]) -> None:
-    for message_id in ids:
-        message = db.session.get(OutboxMessage, message_id)
-        if message is not None and message.sent_at is None:
-            _attempt(message)
+    """Read, deliver, then record, each on its own: no transaction stays open while the
+    mail server answers, and the record starts a fresh one with its write, which on
+    SQLite waits its turn (a read transaction that later writes fails at once if another
+    process wrote meanwhile: "database is locked")."""
+    messages = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))).all()
+    for message in messages:
+        db.session.expunge(message)
+    db.session.rollback()
+    for message in messages:
+        _attempt(message)
+    for message in messages:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+            attempts=message.attempts, sent_at=message.sent_at, last_error=message.last_error))
     db.session.commit()
 
 
