@@ -40,9 +40,10 @@ def is_preview() -> bool:
     return "preview" in request.form
 
 
-def _limit(name: str, key_func, **options):
+def _limit(name: str, key_func, counted_by: str = "", **options):
     return limiter.limit(lambda: current_app.config[f"RATELIMIT_{name}"], methods=["POST"],
-                         key_func=key_func, scope=f"write:{name.lower()}", **options)
+                         key_func=key_func, scope=f"write:{name.lower()}{counted_by}",
+                         **options)
 
 
 def per_member(name: str):
@@ -53,7 +54,9 @@ def per_member(name: str):
 def per_recipient(name: str):
     """Limit mail a view sends, per member or visitor and per address it goes to."""
     def decorate(view):
-        return _limit(name, _member_key)(_limit(name, _recipient_key)(view))
+        # Two scopes: a visitor who typed no address is keyed by their own address in
+        # both, and one request must not count twice against one bucket.
+        return _limit(name, _member_key)(_limit(name, _recipient_key, ":recipient")(view))
     return decorate
 
 

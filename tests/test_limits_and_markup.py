@@ -253,9 +253,14 @@ def test_confirmation_mail_cannot_be_resent_without_end(limited):
 
     create_user("unsure", "unsure@example.org", "correct horse battery", "member",
                 established=True, confirmed=False)
-    browser = _browser_for(limited, "unsure")
+    from tests.conftest import Browser
+
+    # Unconfirmed, the account cannot sign in; a right password offers to resend the link.
+    browser = Browser(limited.test_client())
+    shown = browser.submit("/login", {"username": "unsure", "password": "correct horse battery"})
+    assert shown.status_code == 200 and "/confirm/resend" in shown.get_data(as_text=True)
     before = db.session.scalar(select(func.count(OutboxMessage.id)))
-    statuses = [browser.submit("/settings", {}, action="/confirm/resend").status_code
+    statuses = [browser.submit("/login", {}, action="/confirm/resend").status_code
                 for _ in range(4)]
     assert statuses == [302, 302, 429, 429]
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == before + 2

@@ -1,7 +1,7 @@
 """recount every thread's derived columns from its posts
 
 Revision ID: af7a04761aab
-Revises: 4dd8146ac3dc
+Revises: 0651313fb448
 Create Date: 2026-12-01 08:19:00
 
 Held replies used to be taken off counts they were never in, hiding and deleting
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'af7a04761aab'
-down_revision = '4dd8146ac3dc'
+down_revision = '0651313fb448'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """drafts kept on the server
 
 Revision ID: 2fa63f403118
-Revises: af7a04761aab
+Revises: 4dd8146ac3dc
 Create Date: 2026-12-01 08:20:47.574386
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2fa63f403118'
-down_revision = 'af7a04761aab'
+down_revision = '4dd8146ac3dc'
 branch_labels = None
 depends_on = None
 
