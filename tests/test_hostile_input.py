@@ -48,6 +48,7 @@ from forum.accounts import two_factor
 from forum.extensions import db
 from forum.models import (
     Category,
+    Draft,
     EvidenceLabel,
     ExpertVerification,
     Flag,
@@ -197,6 +198,7 @@ EXAMPLES = {
     "reject held post": 25, "suspend/reinstate": 30, "ban": 20, "admin category": 45,
     "admin label": 45, "admin settings": 25, "admin role": 15, "admin two-step reset": 10,
     "verification decision": 25, "revoke expert": 15, "search": 60, "paths and queries": 100,
+    "draft": 40,
 }
 
 
@@ -1425,6 +1427,32 @@ def test_a_display_name_does_not_break_the_feed(expert_browser, expert, category
     ElementTree.fromstring(expert_browser.get("/feed.atom").get_data())  # noqa: S314
 
 
+@hostile_settings("draft")
+@given(body=hostile, key=st.one_of(st.just("reply:{id}"), hostile))
+def test_save_and_discard_a_draft(member_browser, thread, body, key):
+    payload("draft")
+    key = key.replace("{id}", str(thread.id))
+    response = send(member_browser, "/drafts/save", {"body": body, "draft_key": key},
+                    headers={"Sec-Fetch-Site": "same-origin"})
+    check_page(response)
+    fresh()
+    if key == f"reply:{thread.id}" and normalised(body).strip() and len(normalised(body)) <= 50_000:
+        assert response.status_code == 302
+        assert db.session.scalar(select(Draft.body)) == normalised(body)
+        check_page(member_browser.get(f"/t/{thread.id}"), normalised(body))
+    else:
+        assert response.status_code in (302, 400, 413), page_of(response)[:600]
+        if response.status_code == 400:
+            refused()
+            page = page_of(response)
+            assert (str(escape(normalised(body))) in page or str(escape(body)) in page
+                    or not body.strip()), "the typed text was lost"
+    discarded = send(member_browser, "/drafts/discard", {"draft_key": key})
+    check_page(discarded)
+    assert discarded.status_code in (302, 400)
+    assert count(Draft) == 0 or discarded.status_code == 400
+
+
 # -- every form is covered ----------------------------------------------------------------------
 
 # POST endpoints whose only input is the CSRF token and the URL: nothing to type into.
@@ -1447,7 +1475,7 @@ COVERED = {
     "moderation.restore", "moderation.resolve", "moderation.reject", "moderation.suspend",
     "moderation.reinstate", "moderation.ban", "admin.category_list", "admin.category_edit",
     "admin.label_list", "admin.label_edit", "admin.community_settings", "admin.user_role",
-    "admin.user_two_factor_reset",
+    "admin.user_two_factor_reset", "posts.save_draft", "posts.discard_draft",
 }
 
 
