@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from . import drafts
+from . import drafts, text
 from .extensions import db, login_manager
 from .security import url_parts
 
@@ -91,13 +91,15 @@ def _from_this_site() -> bool:
 
 def _kept_text() -> list[tuple[str, str, str]]:
     """(name, kind, value) for the writing fields of a refused form, if it had any text."""
-    form = request.form
+    # Kept as a form would store it (forum.text.normalise): text that is only control
+    # characters has nothing to keep, and the page never carries what it cannot show.
+    form = {name: text.normalise(value) for name, value in request.form.items()}
     if not _from_this_site() or not any(form.get(name, "").strip() for name in WRITING_FIELDS):
         return []
     fields = []
     for name in (*WRITING_FIELDS, *HIDDEN_FIELDS):
         if name in form:
-            value = form.get(name, "")
+            value = form[name]
             kind = ("hidden" if name in HIDDEN_FIELDS
                     else "textarea" if "\n" in value or len(value) > 120 or name == "body"
                     else "text")
