@@ -49,6 +49,7 @@ checker: $(VNU_JAR)
 
 lint: dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 test: lint checker
 	$(BIN)/python -m pytest

@@ -18,11 +18,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from .accounts.services import create_user, find_by_username
+from .domain.accounts import create_user, find_by_username
+from .domain.posts import add_reply
+from .domain.threads import Citation, publish_article, start_discussion
 from .extensions import db
 from .models import Category, Role, Thread, User, utcnow
-from .posts.services import add_reply
-from .threads.services import Citation, publish_article, start_discussion
 
 BULK_PASSWORD = "bulk-load-password"  # noqa: S105 (public, like the demo's: bench/README.md)
 MEMBERS = 20

@@ -36,8 +36,8 @@ def users():
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
 @click.option("--display-name", default="")
 def create_user(name, email, password, role, display_name):
-    from .accounts.services import AccountError
-    from .accounts.services import create_user as create
+    from .domain.accounts import AccountError
+    from .domain.accounts import create_user as create
 
     try:
         user = create(
@@ -108,7 +108,7 @@ def rerender():
 
 @click.command(help="Recompute every thread's counts and timestamps from its posts.")
 def recount():
-    from . import visibility
+    from .domain import visibility
 
     total = db.session.scalar(select(func.count(Thread.id)))
     with click.progressbar(length=total, label="Recounting threads") as bar:
@@ -125,7 +125,7 @@ def mail_group():
 @click.option("--watch", is_flag=True, help="Keep running, checking every few seconds.")
 @click.option("--interval", default=10, show_default=True, help="Seconds between checks.")
 def mail_send(watch, interval):
-    from . import mail
+    from .domain import mail
 
     while True:
         sent, failed = mail.send_pending()
@@ -145,7 +145,7 @@ def search_group():
 
 @search_group.command("reindex", help="Rebuild the search index from every visible post.")
 def search_reindex():
-    from . import search
+    from .domain import search
 
     total = db.session.scalar(select(func.count(Post.id)))
     with click.progressbar(length=total, label="Indexing posts") as bar:
@@ -156,7 +156,7 @@ def search_reindex():
 @click.command("purge", help="Erase the text and revisions of posts deleted more than "
                "DELETED_RETENTION_DAYS ago (idempotent).")
 def purge():
-    from . import retention
+    from .domain import retention
 
     days = current_app.config["DELETED_RETENTION_DAYS"]
     ids = retention.due_for_purge(days)
@@ -208,7 +208,7 @@ def two_factor_group():
     help="Re-encrypt every two-step secret with the first key in TOTP_ENCRYPTION_KEY; "
          "the keys after it may be removed once this succeeds.")
 def two_factor_rotate_key():
-    from .accounts import two_factor
+    from .domain import two_factor
 
     with click.progressbar(length=two_factor.sealed_count(),
                            label="Re-encrypting two-step secrets") as bar:

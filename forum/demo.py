@@ -16,12 +16,12 @@ from textwrap import dedent
 
 from sqlalchemy import select
 
-from .accounts.services import create_user, find_by_username
+from .domain.accounts import create_user, find_by_username
+from .domain.moderation import lock_thread, pin_thread
+from .domain.posts import add_reply
+from .domain.threads import Citation, publish_article, start_discussion
 from .extensions import db
 from .models import Category, Role, User, utcnow
-from .moderation.services import lock_thread, pin_thread
-from .posts.services import add_reply
-from .threads.services import Citation, publish_article, start_discussion
 
 # (username, role, password). Demo passwords, documented in the README: never reuse them.
 DEMO_ACCOUNTS = [
@@ -613,8 +613,8 @@ NEWCOMER = ("new_here", "demo-fresh-start", "Just diagnosed, found you via my MS
 
 
 def _moderation_work(users: dict[str, User]) -> None:
+    from .domain import labels, reports
     from .models import EvidenceLabel, Post, Thread
-    from .moderation import services as moderation
 
     clinic = db.session.scalar(select(Thread).where(Thread.title.startswith("Overseas clinic")))
     opening = db.session.scalar(
@@ -622,15 +622,15 @@ def _moderation_work(users: dict[str, User]) -> None:
     unproven = db.session.scalar(select(EvidenceLabel).where(EvidenceLabel.name.startswith(
         "Unproven")))
     if unproven is not None:  # the label list comes with the migrations
-        moderation.set_label(opening, users["prof_k"], unproven,
+        labels.set_label(opening, users["prof_k"], unproven,
                              "No randomised trial has tested this in MS; see the article on "
                              "gut bacteria for what the research does show.")
     fatigue = db.session.scalar(select(Thread).where(Thread.title.startswith("Fatigue")))
     last = db.session.scalar(select(Post).where(Post.thread_id == fatigue.id)
                              .order_by(Post.id.desc()).limit(1))
-    moderation.flag_post(last, users["dan_the_van"], "at-risk",
+    reports.flag_post(last, users["dan_the_van"], "at-risk",
                          "They sound very low at the end; could someone check in?")
-    moderation.flag_post(opening, users["wren_walks"], "misinformation",
+    reports.flag_post(opening, users["wren_walks"], "misinformation",
                          "Advertising an unproven paid treatment.")
 
     username, password, body = NEWCOMER

@@ -9,8 +9,8 @@ import re
 
 from flask import Blueprint, abort, current_app, render_template
 
-from . import mail
-from .paging import requested_page, require_page_exists
+from .domain import mail
+from .web.paging import requested_page, require_page_exists
 
 bp = Blueprint("devmail", __name__)
 PER_PAGE = 20

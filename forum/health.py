@@ -5,8 +5,8 @@ import logging
 from flask import Blueprint
 from sqlalchemy import text
 
-from . import errors
 from .extensions import db
+from .web import errors
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

@@ -10,7 +10,8 @@ from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from forum import create_app, search
+from forum import create_app
+from forum.domain import search
 from forum.extensions import db
 from tests import factories
 

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from forum.accounts.services import create_user
+from forum.domain.accounts import create_user
+from forum.domain.posts import add_reply
+from forum.domain.threads import Citation, publish_article, start_discussion
 from forum.extensions import db
 from forum.models import Category, OutboxMessage, utcnow
-from forum.posts.services import add_reply
-from forum.threads.services import Citation, publish_article, start_discussion
 
 PASSWORD = "correct horse battery"
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import MetaData, Table, func, inspect, select
 
+from forum.domain.members import suspend
 from forum.extensions import db
 from forum.models import ExpertVerification, OutboxMessage, Post, PostRevision, User, utcnow
-from forum.moderation.services import suspend
 from tests.conftest import PASSWORD, Browser
 from tests.factories import make_category, make_discussion
 

@@ -37,12 +37,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, text, update
 
-from forum.accounts import services as accounts
-from forum.accounts import two_factor
+from forum.domain import members, moderation, reports, two_factor, verification, visibility
+from forum.domain.posts import add_reply, delete_post
 from forum.extensions import db
 from forum.models import EvidenceLabel, Post, User, utcnow
-from forum.moderation import services as moderation
-from forum.posts.services import add_reply, delete_post
 from tests.conftest import Browser, csrf_token
 from tests.factories import PASSWORD, make_category, make_discussion, make_user
 
@@ -340,9 +338,9 @@ FORMS = {
     "admin.user_role": {"role": "moderator"},
     "admin.user_two_factor_reset": {"reason": "Lost her phone; we checked who she is."},
     "admin.community_settings": {"HOLD_FIRST_POSTS": "4"},
-    "accounts.decide_verification": {"decision": "approve", "reason": "",
+    "admin.decide_verification": {"decision": "approve", "reason": "",
                                      "checked_register": "y"},
-    "accounts.revoke_expert": {"reason": "Registration lapsed."},
+    "admin.revoke_expert": {"reason": "Registration lapsed."},
     "accounts.report_user": {"reason": "harassment", "note": ""},
     "accounts.register": {"username": "newcomer", "email": "newcomer@example.org",
                           "password": "a quiet evening by the river",
@@ -353,21 +351,21 @@ FORMS = {
     "accounts.reset_request": {"email": "maria@example.org"},
     "accounts.reset": {"password": "a quiet evening by the river",
                        "confirm": "a quiet evening by the river"},
-    "accounts.settings": {"display_name": "A new name", "bio": ""},
-    "accounts.change_email": {"new_email": "elsewhere@example.org",
+    "settings.index": {"display_name": "A new name", "bio": ""},
+    "settings.change_email": {"new_email": "elsewhere@example.org",
                               "current_password": PASSWORD},
-    "accounts.change_password": {"current_password": PASSWORD,
+    "settings.change_password": {"current_password": PASSWORD,
                                  "new_password": "a quiet evening by the river",
                                  "confirm": "a quiet evening by the river"},
-    "accounts.reading_preferences": {"text_size": "large"},
-    "accounts.request_verification": {
+    "settings.reading_preferences": {"text_size": "large"},
+    "settings.request_verification": {
         "credentials": "MS nurse", "affiliation": "Royal Infirmary", "register_name": "NMC",
         "register_number": "12A3456B", "evidence_url": "https://example.org/register/12A3456B",
     },
-    "accounts.delete_account": {"posts": "keep", "password": PASSWORD},
-    "accounts.enable_two_factor": {"code": "123456", "password": PASSWORD},
-    "accounts.new_recovery_codes": {"code": "123456", "password": PASSWORD},
-    "accounts.disable_two_factor": {"code": "123456", "password": PASSWORD},
+    "settings.delete_account": {"posts": "keep", "password": PASSWORD},
+    "settings.enable_two_factor": {"code": "123456", "password": PASSWORD},
+    "settings.new_recovery_codes": {"code": "123456", "password": PASSWORD},
+    "settings.disable_two_factor": {"code": "123456", "password": PASSWORD},
 }
 
 # Words in maria's hidden, held and deleted posts and threads: only she and the
@@ -462,7 +460,7 @@ class World:
         hidden = add_reply(open_thread, maria, "SECRET-HIDDEN-REPLY: my neighbour's name")
         moderation.hide_post(hidden, mod, "Names someone.")
         held = add_reply(open_thread, maria, "SECRET-HELD-REPLY: waiting for review")
-        moderation.hold(held)  # as add_reply does for a new member's first posts
+        visibility.hold(held)  # as add_reply does for a new member's first posts
         db.session.commit()
         deleted = add_reply(open_thread, maria, "SECRET-DELETED-REPLY: I regret this")
         delete_post(deleted, maria)
@@ -480,11 +478,11 @@ class World:
                                          body="SECRET-DELETED-THREAD body", tags=["fatigue"])
         delete_post(_opening(deleted_thread), maria)
 
-        moderation.flag_post(sus_post, sam, "misinformation", "")
-        verification = accounts.request_verification(
+        reports.flag_post(sus_post, sam, "misinformation", "")
+        request = verification.request_verification(
             sam, credentials="Neurologist", affiliation="City Hospital", register_name="GMC",
             register_number="7654321", evidence_url="https://example.org/gmc/7654321")
-        moderation.suspend(users["suspended"], mod, utcnow() + timedelta(days=7),
+        members.suspend(users["suspended"], mod, utcnow() + timedelta(days=7),
                            "Advertising.")
 
         self.ids = {
@@ -494,7 +492,7 @@ class World:
             "missing": 999_999,
             "open": open_thread.id, "locked": locked.id, "hidden_thread": hidden_thread.id,
             "deleted_thread": deleted_thread.id,
-            "label": label.id, "category": research.id, "verification": verification.id,
+            "label": label.id, "category": research.id, "verification": request.id,
         }
         # Each role's session cookie and CSRF token; a browser is a new client with them.
         self.cookies, self.tokens = {}, {}

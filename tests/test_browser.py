@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from forum.accounts import services as account_services
 from forum.demo import DEMO_ACCOUNTS, load_demo
+from forum.domain import accounts
 from forum.extensions import db
 from forum.models import EvidenceLabel, Post, Thread, User
 from tests.browser import (
@@ -121,7 +121,7 @@ class Demo:
 def demo(monkeypatch) -> Demo:
     # The demo's fourteen accounts would take seconds to hash as in production; a quick
     # hash still verifies on the server (the method is stored with the hash).
-    monkeypatch.setattr(account_services, "generate_password_hash",
+    monkeypatch.setattr(accounts, "generate_password_hash",
                         lambda password: generate_password_hash(password, "pbkdf2:sha256:1000"))
     return seed()
 

@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from forum import bulk, search
+from forum import bulk
+from forum.domain import search
 from forum.extensions import db
 from forum.models import Post, Thread, User
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Draft, Post
-from forum.security import CONTENT_SECURITY_POLICY
+from forum.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import Browser, csrf_token
 from tests.factories import make_category, make_discussion
 
@@ -172,7 +172,7 @@ def test_a_draft_is_never_shown_to_anyone_else(app, member_browser, moderator_br
 
 def test_a_draft_for_a_thread_the_member_cannot_see_is_not_named(member_browser, moderator,
                                                                  thread):
-    from forum.moderation.services import hide_post
+    from forum.domain.moderation import hide_post
 
     save_draft(member_browser, f"/t/{thread.id}", {"body": SECRET}, f"reply:{thread.id}")
     opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id))

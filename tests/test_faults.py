@@ -34,7 +34,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from forum import create_app, search
+from forum import create_app
+from forum.domain import search
 from forum.extensions import csrf, db
 from forum.models import User
 from tests.factories import PASSWORD, make_category, make_discussion, make_user

@@ -43,8 +43,17 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash
 
 from forum import text
-from forum.accounts import services as accounts
-from forum.accounts import two_factor
+from forum.domain import (
+    labels,
+    members,
+    reports,
+    signin,
+    threads,
+    two_factor,
+    verification,
+    visibility,
+)
+from forum.domain.posts import add_reply
 from forum.extensions import db
 from forum.models import (
     Category,
@@ -62,9 +71,6 @@ from forum.models import (
     User,
     utcnow,
 )
-from forum.moderation import services as moderation
-from forum.posts.services import add_reply
-from forum.threads import services as threads
 from tests.conftest import PASSWORD, Browser, csrf_token
 from tests.factories import mailed_link, make_article, make_category, make_discussion
 
@@ -498,7 +504,7 @@ def test_sign_in_link_request(app, member, email):
 @given(fields=overrides("password", "confirm"))
 def test_reset_password(app, member, fields):
     payload("reset")
-    accounts.request_password_reset(member.email)  # a fresh link, as the old one may be used
+    signin.request_password_reset(member.email)  # a fresh link, as the old one may be used
     mail = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id.desc()))
     link = re.search(r"https?://[^/\s]+(/reset/\S+)", mail.body).group(1)
     data = {"password": "a brand new passphrase", **fields}
@@ -632,7 +638,7 @@ def test_verification_request(member_browser, member, fields):
     before = count(ExpertVerification)
     response = send(member_browser, "/settings/verification", data)
     if response.status_code == 302:
-        request = accounts.pending_verification(member)
+        request = verification.pending_verification(member)
         for name, value in data.items():
             assert getattr(request, name) == as_typed(value)
         check_page(member_browser.get("/settings/verification"),
@@ -1001,7 +1007,7 @@ def test_hide_and_restore(moderator_browser, other_member, thread, hide_reason,
 
 @pytest.fixture
 def evidence_label(admin):
-    return moderation.save_label(admin, None, "Not supported by evidence",
+    return labels.save_label(admin, None, "Not supported by evidence",
                                  "No trial has shown this works.", "caution", 0)
 
 
@@ -1037,12 +1043,12 @@ def test_resolve_reports(moderator_browser, member, other_member, thread, eviden
     payload("resolve reports")
     thread = make_discussion(other_member, thread.category, title=f"Reported {next(unique)}")
     post = add_reply(thread, other_member, "A reported reply.")
-    moderation.flag_post(post, member, "spam", "Looks like an advert.")
+    reports.flag_post(post, member, "spam", "Looks like an advert.")
     value = str(evidence_label.id) if label == "label" else label
     response = send(moderator_browser, f"/mod/reports/post-{post.id}",
                     {"action": action, "label": value, "note": note})
     if count(Flag, Flag.post_id == post.id, Flag.resolved_at.is_(None)) == 0:
-        assert sent(action) in moderation.RESOLUTIONS
+        assert sent(action) in reports.RESOLUTIONS
         assert _latest_event("resolve:").reason == as_typed(note)
         check_page(moderator_browser.get(response.headers["Location"]))
     else:
@@ -1055,7 +1061,7 @@ def test_resolve_reports(moderator_browser, member, other_member, thread, eviden
 def test_reject_a_held_post(moderator_browser, other_member, thread, reason):
     payload("reject held post")
     post = add_reply(thread, other_member, "Waiting for approval.")
-    moderation.hold(post)
+    visibility.hold(post)
     db.session.commit()
     response = send(moderator_browser, f"/mod/held/{post.id}/reject", {"reason": reason})
     fresh()
@@ -1088,7 +1094,7 @@ def test_suspend_and_reinstate(moderator_browser, other_member, until, reason,
     fresh()
     if other_member.suspended_until is not None:
         check_flashed_error(moderator_browser, response)
-        moderation.lift_suspension(other_member, other_member)
+        members.lift_suspension(other_member, other_member)
     else:
         assert _latest_event().reason == as_typed(reinstate_reason)
 
@@ -1104,7 +1110,7 @@ def test_ban(admin_browser, admin, other_member, reason):
         return
     assert other_member.suspension_reason == as_typed(reason)
     check_page(admin_browser.get(response.headers["Location"]), other_member.suspension_reason)
-    moderation.lift_suspension(other_member, admin)
+    members.lift_suspension(other_member, admin)
 
 
 # -- admin ------------------------------------------------------------------------------------
@@ -1236,7 +1242,7 @@ def _clip(value: str, length: int) -> str:
 def test_verification_decision(admin_browser, other_member, decision, reason, checks, details):
     payload("verification decision")
     # What the request form lets through: up to its lengths, trimmed.
-    request = accounts.request_verification(other_member, **{
+    request = verification.request_verification(other_member, **{
         **VERIFICATION, **{name: _clip(value, 60 if name.startswith("register") else 200)
                            for name, value in details.items()}})
     response = send(admin_browser, f"/admin/verifications/{request.id}",
@@ -1257,8 +1263,8 @@ def test_revoke_expert(admin_browser, admin, expert, reason):
     payload("revoke expert")
     fresh()
     if expert.verification is None:
-        request = accounts.request_verification(expert, **VERIFICATION)
-        accounts.decide_verification(request, admin, True, "", True, True, True)
+        request = verification.request_verification(expert, **VERIFICATION)
+        verification.decide_verification(request, admin, True, "", True, True, True)
     response = send(admin_browser, f"/u/{expert.username}/revoke-expert", {"reason": reason})
     assert response.status_code == 302
     page = check_page(admin_browser.get(response.headers["Location"]))
@@ -1419,7 +1425,7 @@ def test_a_category_address_has_no_newline(admin_browser):
 
 
 def test_renaming_a_label_to_a_taken_name(admin_browser, admin, evidence_label):
-    other = moderation.save_label(admin, None, "Promising", "Early results.", "good", 1)
+    other = labels.save_label(admin, None, "Promising", "Early results.", "good", 1)
     response = send(admin_browser, f"/admin/labels/{other.id}",
                     {"name": evidence_label.name, "tone": "good", "position": "1"})
     assert response.status_code < 500
@@ -1461,18 +1467,18 @@ def test_save_and_discard_a_draft(member_browser, thread, body, key):
 
 # POST endpoints whose only input is the CSRF token and the URL: nothing to type into.
 BUTTONS = {
-    "accounts.logout", "accounts.resend_confirmation", "accounts.toggle_energy_saver",
-    "accounts.confirm", "accounts.confirm_email_change", "accounts.sign_in_link",
+    "accounts.logout", "accounts.resend_confirmation", "settings.toggle_energy_saver",
+    "accounts.confirm", "settings.confirm_email_change", "accounts.sign_in_link",
     "moderation.approve",
     "posts.delete", "admin.category_archive", "admin.label_archive",
 }
 COVERED = {
     "accounts.register", "accounts.login", "accounts.login_code", "accounts.reset_request",
     "accounts.request_sign_in_link",
-    "accounts.reset", "accounts.settings", "accounts.change_email", "accounts.change_password",
-    "accounts.reading_preferences", "accounts.request_verification", "accounts.delete_account",
-    "accounts.enable_two_factor", "accounts.disable_two_factor", "accounts.new_recovery_codes",
-    "accounts.report_user", "accounts.decide_verification", "accounts.revoke_expert",
+    "accounts.reset", "settings.index", "settings.change_email", "settings.change_password",
+    "settings.reading_preferences", "settings.request_verification", "settings.delete_account",
+    "settings.enable_two_factor", "settings.disable_two_factor", "settings.new_recovery_codes",
+    "accounts.report_user", "admin.decide_verification", "admin.revoke_expert",
     "threads.new_discussion", "threads.new_article", "threads.label", "posts.reply",
     "posts.edit", "posts.flag", "posts.label", "moderation.lock", "moderation.unlock",
     "moderation.pin", "moderation.unpin", "moderation.move", "moderation.hide",

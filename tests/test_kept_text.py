@@ -10,10 +10,12 @@ import pyotp
 import pytest
 from sqlalchemy import func, select, update
 
-from forum.accounts import two_factor
+from forum.domain import two_factor
+from forum.domain.categories import archive_category
+from forum.domain.members import suspend
+from forum.domain.moderation import lock_thread
 from forum.extensions import db
 from forum.models import Post, Thread, User, UserSession, utcnow
-from forum.moderation.services import archive_category, lock_thread, suspend
 from tests.conftest import Browser, csrf_token
 from tests.factories import PASSWORD, make_category, make_discussion
 

@@ -119,7 +119,7 @@ def test_allowed_bare_addresses_are_still_links(source, href):
 def newcomer(app, monkeypatch):
     """A member who joined a minute ago; first-post holding is off, so only the
     rule about links can hold their posts."""
-    from forum.accounts.services import create_user
+    from forum.domain.accounts import create_user
 
     monkeypatch.setitem(app.config, "HOLD_FIRST_POSTS", 0)
     return create_user("newbie", "newbie@example.org", "correct horse battery", "member",
@@ -248,7 +248,7 @@ def _browser_for(app, username):
 def test_confirmation_mail_cannot_be_resent_without_end(limited):
     from sqlalchemy import func, select
 
-    from forum.accounts.services import create_user
+    from forum.domain.accounts import create_user
     from forum.models import OutboxMessage
 
     create_user("unsure", "unsure@example.org", "correct horse battery", "member",

@@ -389,15 +389,16 @@ def test_hidden_and_held_posts_cannot_be_quoted_by_others(app, moderator_browser
 
 def test_counts_stay_right_when_hidden_or_held_replies_are_deleted(app, moderator, member,
                                                                    other_member, thread):
-    from forum.moderation.services import hide_post, hold
-    from forum.posts.services import delete_post
+    from forum.domain.moderation import hide_post
+    from forum.domain.posts import delete_post
+    from forum.domain.visibility import hold
 
     first = reply_of(other_member)
     hide_post(first, moderator, "x")
     assert db.session.get(Thread, thread.id).reply_count == 1
     delete_post(first, moderator)
     assert db.session.get(Thread, thread.id).reply_count == 1
-    from forum.posts.services import add_reply
+    from forum.domain.posts import add_reply
 
     held = add_reply(thread, member, "held one")
     hold(held)

@@ -5,9 +5,9 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from forum import permissions as p
+from forum.domain.moderation import lock_thread
 from forum.extensions import db
 from forum.models import Post
-from forum.moderation.services import lock_thread
 from tests.factories import make_category, make_discussion, make_user
 
 ROLES = ["anonymous", "member", "author", "expert", "moderator", "admin"]
@@ -99,7 +99,7 @@ def test_template_helper_asks_the_same_rules(app, world):
 
 
 def test_unconfirmed_accounts_may_write_unless_the_forum_requires_confirmation(app, world):
-    from forum.accounts.services import create_user
+    from forum.domain.accounts import create_user
 
     newcomer = create_user("newcomer", "newcomer@example.org", "a calm long password")
     _, open_thread, _ = world
@@ -149,7 +149,7 @@ def test_moderation_rules_by_role_and_state(app, world):
 
 def test_new_members_posts_are_held_until_established(app, world):
     from forum import text
-    from forum.accounts.services import create_user
+    from forum.domain.accounts import create_user
 
     newcomer = create_user("newcomer", "newcomer@example.org", "a calm long password")
     assert p.needs_review(newcomer, "hello", approved_posts=lambda: 0)

@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, text, update
 
-from forum.accounts.services import create_user
 from forum.config import ConfigError, load_config
+from forum.domain import moderation, reports
+from forum.domain.accounts import create_user
+from forum.domain.posts import add_reply, delete_post, edit_post
+from forum.domain.threads import opening_post, start_discussion
 from forum.extensions import db
 from forum.models import Post, PostRevision, Tag, Thread, utcnow
-from forum.moderation import services as moderation
-from forum.posts.services import add_reply, delete_post, edit_post
-from forum.threads.services import opening_post, start_discussion
 from tests.conftest import Browser, csrf_token
 from tests.factories import PASSWORD, make_article, make_category, make_discussion, make_user
 
@@ -54,7 +54,7 @@ def deleted_reply(member, other_member, moderator, category):
     thread = make_discussion(other_member, category, title="Talking about relapses")
     reply = add_reply(thread, member, f"{WORDS[0]} about my neighbour")
     edit_post(reply, member, f"{WORDS[1]} about my neighbour")
-    moderation.flag_post(reply, other_member, "personal-info", "Names a neighbour.")
+    reports.flag_post(reply, other_member, "personal-info", "Names a neighbour.")
     delete_post(reply, member)
     return reply
 

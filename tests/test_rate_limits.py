@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum import create_app
-from forum.accounts import two_factor
+from forum.domain import two_factor
 from forum.extensions import db, limiter
 from forum.models import OutboxMessage, User
 from tests.conftest import PASSWORD, Browser, RequestClient

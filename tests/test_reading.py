@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from forum.moderation.services import lock_thread, pin_thread
+from forum.domain.moderation import lock_thread, pin_thread
 from tests.factories import make_article, make_category, make_discussion
 
 
@@ -229,7 +229,7 @@ def _queries_for(client, path):
 
 
 def test_thread_page_queries_do_not_grow_with_posts_or_pages(app, category, member, expert):
-    from forum.posts.services import add_reply
+    from forum.domain.posts import add_reply
     from tests.conftest import Browser
 
     small = make_article(expert, category, title="An article with few comments")

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from forum.domain.posts import add_reply, delete_post, edit_post
 from forum.extensions import db
 from forum.models import Post
-from forum.posts.services import add_reply, delete_post, edit_post
 from tests.factories import make_category, make_discussion
 
 

@@ -10,10 +10,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from forum import create_app
-from forum.accounts import services as accounts
+from forum.domain import members, verification
 from forum.extensions import db
 from forum.models import ExpertVerification, Post, User, VerificationStatus, utcnow
-from forum.moderation import services as moderation
 from tests.conftest import Browser
 from tests.factories import make_article, make_category, make_discussion, make_user
 from tests.test_migrations import empty_postgres  # noqa: F401 (a fixture)
@@ -34,7 +33,7 @@ def _page(response) -> str:
 @pytest.fixture
 def banned(app, admin):
     user = make_user("banned_bo")
-    moderation.ban(user, admin, "Selling fake cures.")
+    members.ban(user, admin, "Selling fake cures.")
     return user
 
 
@@ -65,7 +64,7 @@ def test_an_admin_lifts_a_ban(app, admin, banned):
 
 
 def test_a_moderator_still_lifts_a_plain_suspension(moderator_browser, moderator, member):
-    moderation.suspend(member, moderator, utcnow() + timedelta(days=3), "Cooling off.")
+    members.suspend(member, moderator, utcnow() + timedelta(days=3), "Cooling off.")
     profile = _page(moderator_browser.get(f"/u/{member.username}"))
     assert "Lift the suspension" in profile
     lifted = moderator_browser.submit(f"/u/{member.username}", {"reason": ""},
@@ -160,11 +159,11 @@ def test_an_expert_publishes_while_the_article_category_is_open(app, expert):
 def checked_expert(app, admin):
     """An expert verified through the queue: the admin checked these details."""
     user = make_user("dr_okafor", display_name="Dr Okafor")
-    request = accounts.request_verification(
+    request = verification.request_verification(
         user, credentials="Consultant neurologist", affiliation="City Hospital",
         register_name="GMC", register_number="1234567",
         evidence_url="https://example.org/gmc/1234567")
-    accounts.decide_verification(request, admin, True, "", True, True, True)
+    verification.decide_verification(request, admin, True, "", True, True, True)
     return user
 
 
@@ -209,7 +208,7 @@ def test_new_credentials_wait_for_an_admin_and_the_badge_stays_meanwhile(
         "register_name": "GMC", "register_number": "1234567",
         "evidence_url": "https://example.org/gmc/1234567"})
     assert sent.status_code == 302
-    pending = accounts.pending_verification(checked_expert)
+    pending = verification.pending_verification(checked_expert)
     assert pending.credentials == "Professor of Neurology"
 
     profile = _profile(client, checked_expert)
@@ -230,7 +229,7 @@ def test_new_credentials_wait_for_an_admin_and_the_badge_stays_meanwhile(
 
 
 def test_declined_new_credentials_leave_the_checked_ones(app, checked_expert, admin, client):
-    pending = accounts.request_verification(
+    pending = verification.request_verification(
         checked_expert, credentials="Chief of everything", affiliation="City Hospital",
         register_name="GMC", register_number="1234567",
         evidence_url="https://example.org/gmc/1234567")

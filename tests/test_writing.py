@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from forum.domain.moderation import lock_thread
+from forum.domain.threads import WritingError, parse_references
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread, utcnow
-from forum.moderation.services import lock_thread
-from forum.threads.services import WritingError, parse_references
 from tests.conftest import Browser
 from tests.factories import make_category, make_discussion
 
@@ -231,7 +231,7 @@ def test_delete_is_soft_and_keeps_counts_and_activity_right(member_browser, memb
     assert thread.reply_count == 1 and thread.last_activity_at == before
 
     latest = db.session.scalar(select(Post).where(Post.body_source == "Reply number 2"))
-    from forum.posts.services import delete_post
+    from forum.domain.posts import delete_post
 
     delete_post(latest, moderator)
     db.session.refresh(thread)

@@ -1,2 +1,5 @@
-"""The accounts blueprint lives in views.py (imported by create_app, not here, so that
-features can use each other's services without circular imports)."""
+"""Joining, signing in, profiles."""
+
+from .views import bp
+
+__all__ = ["bp"]

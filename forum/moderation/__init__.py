@@ -1,2 +1,5 @@
-"""The moderation blueprint lives in views.py (imported by create_app, not here, so that
-features can use each other's services without circular imports)."""
+"""The moderators' queue, log and actions, behind one guard."""
+
+from .views import bp
+
+__all__ = ["bp"]

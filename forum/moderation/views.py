@@ -1,20 +1,43 @@
 """Moderation. Every route here is guarded once, by `before_request`."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
+from datetime import time as day_time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
-from ..accounts.services import find_by_username
+from ..domain import (
+    accounts,
+    categories,
+    events,
+    listings,
+    members,
+    moderation,
+    posts,
+    reports,
+)
 from ..extensions import db
 from ..models import Category, EvidenceLabel, User
-from ..paging import requested_page, require_page_exists
-from ..permissions import can_ban, can_lift, can_moderate, can_suspend, require
-from ..posts.services import get_post
-from ..posts.views import post_url
-from ..threads.services import categories, get_thread
-from ..threads.views import thread_url
-from . import services
+from ..permissions import (
+    can_ban,
+    can_lift,
+    can_moderate,
+    can_suspend,
+    require,
+)
+from ..web.paging import requested_page, require_page_exists
+from ..web.urls import post_url, thread_url
+from ..web.writing import (
+    label_choices,
+)
 from .forms import (
     HideForm,
     LockForm,
@@ -22,7 +45,6 @@ from .forms import (
     ReasonForm,
     ResolveForm,
     SuspendForm,
-    label_choices,
 )
 
 bp = Blueprint("moderation", __name__)
@@ -50,11 +72,11 @@ def _refused_form(form, back):
 
 
 def _thread(thread_id):
-    return get_thread(thread_id) or abort(404)
+    return listings.get_thread(thread_id) or abort(404)
 
 
 def _post(post_id):
-    return get_post(post_id) or abort(404)
+    return posts.get_post(post_id) or abort(404)
 
 
 # -- the queue and the log ---------------------------------------------------
@@ -62,7 +84,7 @@ def _post(post_id):
 @bp.get("/mod")
 def queue():
     return render_template(
-        "moderation/queue.html", groups=services.open_reports(), held=services.held_posts(),
+        "moderation/queue.html", groups=reports.open_reports(), held=moderation.held_posts(),
         resolve_form=label_choices(ResolveForm(formdata=None), "Choose a label"),
         reject_form=HideForm(formdata=None),
     )
@@ -75,7 +97,7 @@ def resolve(key):
     # of ours either (isascii also keeps int() away from "1_000").
     if not (ident.isascii() and ident.isdigit()) or int(ident) >= 2**31:
         abort(404)
-    post = get_post(int(ident)) if kind == "post" else None
+    post = posts.get_post(int(ident)) if kind == "post" else None
     subject = db.session.get(User, int(ident)) if kind == "user" else None
     if post is None and subject is None:
         abort(404)
@@ -86,9 +108,9 @@ def resolve(key):
     if label is not None and label.archived_at is not None:
         label = None
     try:
-        count = services.resolve_reports(current_user, post, subject, form.action.data,
+        count = reports.resolve_reports(current_user, post, subject, form.action.data,
                                          form.note.data or "", label)
-    except services.ModerationError as error:
+    except events.ModerationError as error:
         flash(str(error), "error")
         return redirect(url_for(".queue"))
     flash(f"{count} report{'s' if count != 1 else ''} resolved.", "success")
@@ -97,7 +119,7 @@ def resolve(key):
 
 @bp.post("/mod/held/<id:post_id>/approve")
 def approve(post_id):
-    if services.approve_post(_post(post_id), current_user):
+    if moderation.approve_post(_post(post_id), current_user):
         flash("Approved: the post is now visible to everyone.", "success")
     return redirect(url_for(".queue"))
 
@@ -106,21 +128,21 @@ def approve(post_id):
 def reject(post_id):
     post = _post(post_id)
     return _act(HideForm(), url_for(".queue"),
-                lambda form: services.reject_post(post, current_user, form.reason.data),
+                lambda form: moderation.reject_post(post, current_user, form.reason.data),
                 "Not approved: the author has been told why.")
 
 
 @bp.get("/mod/log")
 def log():
-    actor = find_by_username(request.args.get("moderator", "")) \
+    actor = accounts.find_by_username(request.args.get("moderator", "")) \
         if request.args.get("moderator") else None
-    subject = find_by_username(request.args.get("user", "")) \
+    subject = accounts.find_by_username(request.args.get("user", "")) \
         if request.args.get("user") else None
-    events = services.events(requested_page(), 50, actor=actor,
+    log = events.log_page(requested_page(), 50, actor=actor,
                              action=request.args.get("action", "").strip()[:40],
                              subject=subject)
-    require_page_exists(events)
-    return render_template("moderation/log.html", events=events, args=request.args)
+    require_page_exists(log)
+    return render_template("moderation/log.html", events=log, args=request.args)
 
 
 # -- threads -------------------------------------------------------------------
@@ -129,7 +151,7 @@ def log():
 def lock(thread_id):
     thread = _thread(thread_id)
     return _act(LockForm(), thread_url(thread),
-                lambda form: services.lock_thread(thread, current_user, form.reason.data),
+                lambda form: moderation.lock_thread(thread, current_user, form.reason.data),
                 "The thread is locked.")
 
 
@@ -137,7 +159,7 @@ def lock(thread_id):
 def unlock(thread_id):
     thread = _thread(thread_id)
     return _act(ReasonForm(), thread_url(thread),
-                lambda form: services.unlock_thread(thread, current_user, form.reason.data or ""),
+                lambda form: moderation.unlock_thread(thread, current_user, form.reason.data or ""),
                 "The thread is unlocked.")
 
 
@@ -145,7 +167,7 @@ def unlock(thread_id):
 def pin(thread_id):
     thread = _thread(thread_id)
     return _act(ReasonForm(), thread_url(thread),
-                lambda form: services.pin_thread(thread, current_user),
+                lambda form: moderation.pin_thread(thread, current_user),
                 "The thread is pinned to the top of its category.")
 
 
@@ -153,18 +175,18 @@ def pin(thread_id):
 def unpin(thread_id):
     thread = _thread(thread_id)
     return _act(ReasonForm(), thread_url(thread),
-                lambda form: services.unpin_thread(thread, current_user),
+                lambda form: moderation.unpin_thread(thread, current_user),
                 "The thread is no longer pinned.")
 
 
 @bp.post("/t/<id:thread_id>/move")
 def move(thread_id):
     thread, form = _thread(thread_id), MoveForm()
-    form.category.choices = [(c.id, c.name) for c in categories()]
+    form.category.choices = [(c.id, c.name) for c in categories.categories()]
     if not form.validate_on_submit():
         return _refused_form(form, thread_url(thread))
     category = db.session.get(Category, form.category.data) or abort(404)
-    if services.move_thread(thread, current_user, category, form.reason.data or ""):
+    if moderation.move_thread(thread, current_user, category, form.reason.data or ""):
         flash(f"Moved to {category.name}.", "success")
     return redirect(thread_url(thread))
 
@@ -175,7 +197,7 @@ def move(thread_id):
 def hide(post_id):
     post = _post(post_id)
     return _act(HideForm(), post_url(post),
-                lambda form: services.hide_post(post, current_user, form.reason.data),
+                lambda form: moderation.hide_post(post, current_user, form.reason.data),
                 "The post is hidden. Its author has been told why.")
 
 
@@ -183,14 +205,14 @@ def hide(post_id):
 def restore(post_id):
     post = _post(post_id)
     return _act(ReasonForm(), post_url(post),
-                lambda form: services.restore_post(post, current_user, form.reason.data or ""),
+                lambda form: moderation.restore_post(post, current_user, form.reason.data or ""),
                 "The post is visible again.")
 
 
 # -- members -------------------------------------------------------------------
 
 def _member(username):
-    return find_by_username(username) or abort(404)
+    return accounts.find_by_username(username) or abort(404)
 
 
 @bp.post("/u/<username>/suspend")
@@ -200,11 +222,11 @@ def suspend(username):
     back = url_for("accounts.profile", username=user.username)
     if not form.validate_on_submit():
         return _refused_form(form, back)
-    until = datetime.combine(form.until.data, time.max, tzinfo=UTC)
+    until = datetime.combine(form.until.data, day_time.max, tzinfo=UTC)
     if until <= datetime.now(UTC):
         form.until.errors = ["The end of a suspension must be in the future."]
         return _refused_form(form, back)
-    services.suspend(user, current_user, until, form.reason.data)
+    members.suspend(user, current_user, until, form.reason.data)
     flash(f"{user.username} is suspended until {form.until.data:%d %b %Y}.", "success")
     return redirect(back)
 
@@ -214,7 +236,7 @@ def reinstate(username):
     user = _member(username)
     require(can_lift(current_user, user))
     return _act(ReasonForm(), url_for("accounts.profile", username=user.username),
-                lambda form: services.lift_suspension(user, current_user, form.reason.data or ""),
+                lambda form: members.lift_suspension(user, current_user, form.reason.data or ""),
                 f"{user.username} can write again.")
 
 
@@ -225,6 +247,6 @@ def ban(username):
     back = url_for("accounts.profile", username=user.username)
     if not form.validate_on_submit():
         return _refused_form(form, back)
-    services.ban(user, current_user, form.reason.data)
+    members.ban(user, current_user, form.reason.data)
     flash(f"{user.username} is banned from writing.", "success")
     return redirect(back)

@@ -1,2 +1,5 @@
-"""The posts blueprint lives in views.py (imported by create_app, not here, so that
-features can use each other's services without circular imports)."""
+"""Replies, edits, history, deleting, reporting and labelling posts; drafts."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,5 +1,6 @@
 """Posts: replies, edits, edit history and deletion."""
 
+
 from flask import (
     Blueprint,
     abort,
@@ -12,12 +13,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import drafts
-from ..extensions import db
+from ..domain import (
+    drafts,
+    listings,
+    posts,
+    reports,
+    threads,
+)
 from ..limits import editing, per_member, writing
-from ..models import EvidenceLabel
-from ..moderation import services as moderation
-from ..moderation.forms import FlagForm, LabelForm, label_choices
 from ..permissions import (
     Refused,
     can_delete_post,
@@ -31,26 +34,27 @@ from ..permissions import (
     can_view_thread,
     require,
 )
-from ..threads import services as threads
-from ..threads.forms import ArticleEditForm, ThreadEditForm
-from ..threads.views import render_thread
-from . import services
-from .forms import DraftForm, EditPostForm, ReplyForm
+from ..web.pages import apply_label, render_thread
+from ..web.urls import post_url
+from ..web.writing import (
+    ArticleEditForm,
+    EditPostForm,
+    FlagForm,
+    ReplyForm,
+    ThreadEditForm,
+)
+from .forms import (
+    DraftForm,
+)
 
 bp = Blueprint("posts", __name__)
 
 
 def _load_post(post_id):
-    post = services.get_post(post_id) or abort(404)
+    post = posts.get_post(post_id) or abort(404)
     require(can_view_thread(current_user, post.thread))
     require(can_view_post(current_user, post))
     return post
-
-
-def post_url(post):
-    page = services.page_of(post, current_user, current_app.config["POSTS_PER_PAGE"])
-    return url_for("threads.thread", thread_id=post.thread.id, slug=post.thread.slug,
-                   page=page if page > 1 else None, _anchor=f"p{post.id}")
 
 
 @bp.get("/p/<id:post_id>")
@@ -61,25 +65,25 @@ def permalink(post_id):
 @bp.get("/t/<id:thread_id>/latest")
 def latest(thread_id):
     """The newest visible post of a thread (a thread titled "Latest" lands there too)."""
-    thread = threads.get_thread(thread_id) or abort(404)
+    thread = listings.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
-    return redirect(post_url(services.latest_post(thread, current_user)))
+    return redirect(post_url(posts.latest_post(thread, current_user)))
 
 
 @bp.post("/t/<id:thread_id>/reply")
 @writing
 def reply(thread_id):
-    thread = threads.get_thread(thread_id) or abort(404)
+    thread = listings.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
     require(can_reply(current_user, thread))
     form = ReplyForm()
     if form.validate_on_submit() and not form.preview.data:
         try:
-            post = services.add_reply(thread, current_user, form.body.data,
+            post = posts.add_reply(thread, current_user, form.body.data,
                                       submission=form.submission.data)
         except Refused as refused:  # the thread was locked while they wrote
             require(refused.decision)
-        except services.AlreadySent:
+        except posts.AlreadySent:
             drafts.sent_before(form, "reply")
         else:
             drafts.forget_posted(current_user)
@@ -132,14 +136,14 @@ def history(post_id):
     post = _load_post(post_id)
     require(can_view_history(current_user, post))
     return render_template("posts/history.html", post=post,
-                           revisions=services.revisions(post))
+                           revisions=posts.revisions(post))
 
 
 @bp.post("/p/<id:post_id>/delete")
 def delete(post_id):
     post = _load_post(post_id)
     require(can_delete_post(current_user, post))
-    services.delete_post(post, current_user)
+    posts.delete_post(post, current_user)
     flash("The post is deleted.", "success")
     if post.thread.deleted_at is not None:
         return redirect(url_for("threads.category", slug=post.thread.category.slug))
@@ -154,7 +158,7 @@ def flag(post_id):
     form = FlagForm()
     if not form.validate_on_submit():
         return render_template("posts/flag.html", form=form, post=post), 400
-    if moderation.flag_post(post, current_user, form.reason.data, form.note.data or ""):
+    if reports.flag_post(post, current_user, form.reason.data, form.note.data or ""):
         flash("Thank you. The moderators will look at it; you can follow it under "
               "“Your reports”.", "success")
     else:
@@ -173,22 +177,7 @@ def flag_form(post_id):
 def label(post_id):
     post = _load_post(post_id)
     require(can_label(current_user, post))
-    return _set_label(post, post_url(post))
-
-
-def _set_label(target, back):
-    """Shared by thread and post labelling: apply the chosen label (or none)."""
-    form = label_choices(LabelForm())
-    if not form.validate_on_submit():
-        flash("Please choose a label from the list.", "error")
-        return redirect(back)
-    label = db.session.get(EvidenceLabel, form.label.data) if form.label.data else None
-    if form.label.data and (label is None or label.archived_at is not None):
-        flash("Please choose a label from the list.", "error")
-        return redirect(back)
-    moderation.set_label(target, current_user, label, form.note.data or "")
-    flash(f"Labelled “{label.name}”." if label else "Label removed.", "success")
-    return redirect(back)
+    return apply_label(post, post_url(post))
 
 
 # -- drafts ------------------------------------------------------------------

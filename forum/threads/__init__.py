@@ -1,2 +1,5 @@
-"""The threads blueprint lives in views.py (imported by create_app, not here, so that
-features can use each other's services without circular imports)."""
+"""Reading: the front page, categories, threads, tags, search, feeds; starting threads."""
+
+from .views import bp
+
+__all__ = ["bp"]

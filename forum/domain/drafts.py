@@ -22,10 +22,10 @@ from flask_login import current_user
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import text
-from .extensions import db
-from .models import Category, Draft, Post, Thread, User, utcnow
-from .permissions import can_view_post, can_view_thread
+from .. import text
+from ..extensions import db
+from ..models import Category, Draft, Post, Thread, User, utcnow
+from ..permissions import can_view_post, can_view_thread
 
 # The writing fields a draft keeps, with the longest text each may hold: the forms'
 # own limits (a draft holds nothing the form could not send).

@@ -8,11 +8,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from . import drafts, text
-from .extensions import db, login_manager
+from .. import text
+from ..domain import drafts
+from ..extensions import db, login_manager
 from .security import url_parts
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("forum.errors")  # as operators know it
 
 MESSAGES = {
     400: "The request could not be understood.",

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from markupsafe import Markup
 from sqlalchemy import text as sql
 
-from . import text
-from .extensions import db
-from .models import Post, Thread
+from .. import text
+from ..extensions import db
+from ..models import Post, Thread
 
 START, STOP = "\x02", "\x03"  # snippet markers; normalised text never contains them
 MAX_TERMS = 24

@@ -1,28 +1,50 @@
-"""Admin pages: categories, the evidence-label list, members and roles.
-Guarded once, by `before_request`: admins only."""
+"""The admin area: categories, the evidence-label list, members and roles, community
+settings, expert verification. Every route is guarded once, by `before_request`:
+admins only (the verification routes too, whatever their address)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from .. import community
-from ..accounts.services import find_by_username
+from ..domain import (
+    accounts,
+    categories,
+    events,
+    labels,
+    members,
+    verification,
+)
 from ..extensions import db
-from ..models import Category, EvidenceLabel, User
-from ..paging import requested_page, require_page_exists
-from ..permissions import can_administer, can_change_role, can_reset_two_factor, require
-from ..threads.services import categories
-from . import services
+from ..models import Category, EvidenceLabel, ExpertVerification, User
+from ..permissions import (
+    can_administer,
+    can_change_role,
+    can_decide_verification,
+    can_reset_two_factor,
+    require,
+)
+from ..web.forms import EmptyForm, RevokeForm
+from ..web.paging import requested_page, require_page_exists
 from .forms import (
     CategoryForm,
     CommunitySettingsForm,
+    DecisionForm,
     EvidenceLabelForm,
-    ReasonForm,
     RoleForm,
     TwoFactorResetForm,
 )
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__)
 
 
 @bp.before_request
@@ -34,27 +56,27 @@ def _all_labels():
     return db.session.scalars(select(EvidenceLabel).order_by(EvidenceLabel.position)).all()
 
 
-@bp.route("/categories", methods=["GET", "POST"])
+@bp.route("/admin/categories", methods=["GET", "POST"])
 def category_list():
     form = CategoryForm()
     if form.validate_on_submit():
         if db.session.scalar(select(Category.id).where(Category.slug == form.slug.data)):
             form.slug.errors = ["A category already uses that address."]
         else:
-            services.save_category(current_user, None, form.slug.data, form.name.data,
+            categories.save_category(current_user, None, form.slug.data, form.name.data,
                                    form.description.data or "", form.position.data or 0)
             flash(f"Category “{form.name.data}” created.", "success")
             return redirect(url_for(".category_list"))
-    return render_template("admin/categories.html", categories=categories(), form=form)
+    return render_template("admin/categories.html", categories=categories.categories(), form=form)
 
 
-@bp.post("/categories/<id:category_id>")
+@bp.post("/admin/categories/<id:category_id>")
 def category_edit(category_id):
     category = db.session.get(Category, category_id) or abort(404)
     form = CategoryForm(slug=category.slug)
     form.slug.data = category.slug  # the address of a category never changes
     if form.validate_on_submit():
-        services.save_category(current_user, category, category.slug, form.name.data,
+        categories.save_category(current_user, category, category.slug, form.name.data,
                                form.description.data or "", form.position.data or 0)
         flash(f"Category “{category.name}” saved.", "success")
     else:
@@ -62,24 +84,24 @@ def category_edit(category_id):
     return redirect(url_for(".category_list"))
 
 
-@bp.post("/categories/<id:category_id>/archive")
+@bp.post("/admin/categories/<id:category_id>/archive")
 def category_archive(category_id):
     category = db.session.get(Category, category_id) or abort(404)
-    if ReasonForm().validate_on_submit():
-        services.archive_category(current_user, category, category.archived_at is None)
+    if EmptyForm().validate_on_submit():
+        categories.archive_category(current_user, category, category.archived_at is None)
         flash(f"“{category.name}” is {'archived' if category.archived_at else 'open again'}.",
               "success")
     return redirect(url_for(".category_list"))
 
 
-@bp.route("/labels", methods=["GET", "POST"])
+@bp.route("/admin/labels", methods=["GET", "POST"])
 def label_list():
     form = EvidenceLabelForm()
     if form.validate_on_submit():
         try:
-            services.save_label(current_user, None, form.name.data, form.description.data or "",
+            labels.save_label(current_user, None, form.name.data, form.description.data or "",
                                 form.tone.data, form.position.data or 0)
-        except services.ModerationError as error:
+        except events.ModerationError as error:
             form.name.errors = [str(error)]
         else:
             flash(f"Label “{form.name.data}” added.", "success")
@@ -87,7 +109,7 @@ def label_list():
     return render_template("admin/labels.html", labels=_all_labels(), form=form)
 
 
-@bp.post("/labels/<id:label_id>")
+@bp.post("/admin/labels/<id:label_id>")
 def label_edit(label_id):
     label = db.session.get(EvidenceLabel, label_id) or abort(404)
     form = EvidenceLabelForm()
@@ -95,9 +117,9 @@ def label_edit(label_id):
         _flash_errors(form)
         return redirect(url_for(".label_list"))
     try:
-        services.save_label(current_user, label, form.name.data, form.description.data or "",
+        labels.save_label(current_user, label, form.name.data, form.description.data or "",
                             form.tone.data, form.position.data or 0)
-    except services.ModerationError as error:
+    except events.ModerationError as error:
         flash(str(error), "error")
     else:
         flash(f"Label “{label.name}” saved.", "success")
@@ -111,17 +133,17 @@ def _flash_errors(form):
             flash(f"{field.label.text}: {message}", "error")
 
 
-@bp.post("/labels/<id:label_id>/archive")
+@bp.post("/admin/labels/<id:label_id>/archive")
 def label_archive(label_id):
     label = db.session.get(EvidenceLabel, label_id) or abort(404)
-    if ReasonForm().validate_on_submit():
-        services.archive_label(current_user, label, label.archived_at is None)
+    if EmptyForm().validate_on_submit():
+        labels.archive_label(current_user, label, label.archived_at is None)
         flash(f"“{label.name}” is {'archived' if label.archived_at else 'in use again'}.",
               "success")
     return redirect(url_for(".label_list"))
 
 
-@bp.get("/users")
+@bp.get("/admin/users")
 def user_list():
     query_text = request.args.get("q", "").strip()[:100]
     query = select(User).where(User.deleted_at.is_(None)).order_by(func.lower(User.username))
@@ -134,14 +156,14 @@ def user_list():
     return render_template("admin/users.html", users=users, q=query_text)
 
 
-@bp.get("/users/<username>")
+@bp.get("/admin/users/<username>")
 def user_detail(username):
-    return _user_page(find_by_username(username) or abort(404))
+    return _user_page(accounts.find_by_username(username) or abort(404))
 
 
 def _user_page(user, reset_form=None):
-    events = services.events(requested_page(), 50, subject=user)
-    return render_template("admin/user.html", user=user, events=events,
+    log = events.log_page(requested_page(), 50, subject=user)
+    return render_template("admin/user.html", user=user, events=log,
                            role_form=RoleForm(formdata=None, role=_role_choice(user)),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None))
 
@@ -150,31 +172,31 @@ def _role_choice(user):
     return user.role if user.role in ("moderator", "admin") else "member"
 
 
-@bp.post("/users/<username>/role")
+@bp.post("/admin/users/<username>/role")
 def user_role(username):
-    user = find_by_username(username) or abort(404)
+    user = accounts.find_by_username(username) or abort(404)
     require(can_change_role(current_user, user))
     form = RoleForm()
-    if form.validate_on_submit() and services.set_role(user, current_user, form.role.data):
+    if form.validate_on_submit() and members.set_role(user, current_user, form.role.data):
         flash(f"{user.username} is now {user.role}.", "success")
     return redirect(url_for(".user_detail", username=user.username))
 
 
-@bp.post("/users/<username>/two-factor/reset")
+@bp.post("/admin/users/<username>/two-factor/reset")
 def user_two_factor_reset(username):
-    user = find_by_username(username) or abort(404)
+    user = accounts.find_by_username(username) or abort(404)
     require(can_reset_two_factor(current_user, user))
     form = TwoFactorResetForm()
     if not form.validate_on_submit():
         return _user_page(user, reset_form=form)
-    if services.reset_two_factor(user, current_user, form.reason.data):
+    if members.reset_two_factor(user, current_user, form.reason.data):
         flash(f"Two-step sign-in is off for {user.username} and every browser of theirs is "
               "signed out; they can sign in with their password and set it up again.",
               "success")
     return redirect(url_for(".user_detail", username=user.username))
 
 
-@bp.route("/settings", methods=["GET", "POST"])
+@bp.route("/admin/settings", methods=["GET", "POST"])
 def community_settings():
     form = CommunitySettingsForm(data={s.key: community.get(s.key) for s in community.SETTINGS})
     if form.validate_on_submit():
@@ -183,3 +205,41 @@ def community_settings():
         flash("Settings saved." if changed else "Nothing changed.", "success")
         return redirect(url_for(".community_settings"))
     return render_template("admin/settings.html", form=form)
+
+
+# -- expert verification ------------------------------------------------------------
+
+@bp.get("/admin/verifications")
+def verification_queue():
+    return render_template("accounts/verification_queue.html",
+                           requests=verification.verification_queue(), form=DecisionForm())
+
+
+@bp.post("/admin/verifications/<id:request_id>")
+def decide_verification(request_id):
+    pending = db.session.get(ExpertVerification, request_id)
+    if pending is None or pending.status != "pending":
+        abort(404, "That request is not waiting for a decision.")
+    require(can_decide_verification(current_user, pending))
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/verification_queue.html",
+                               requests=verification.verification_queue(), form=form,
+                               failed_id=request_id), 400
+    verification.decide_verification(
+        pending, current_user, form.decision.data == "approve", form.reason.data or "",
+        form.checked_register.data, form.checked_number.data, form.checked_link.data,
+    )
+    flash(f"{pending.user.username}: {form.decision.data}d.", "success")
+    return redirect(url_for(".verification_queue"))
+
+
+@bp.post("/u/<username>/revoke-expert")
+def revoke_expert(username):
+    user = accounts.find_by_username(username) or abort(404)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash("Please give a reason for revoking the verification.", "error")
+    elif verification.revoke_verification(user, current_user, form.reason.data):
+        flash(f"{user.username} is no longer shown as a verified expert.", "success")
+    return redirect(url_for("accounts.profile", username=user.username))

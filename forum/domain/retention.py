@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from sqlalchemy import delete, exists, or_, select
 
+from ..extensions import db
+from ..models import Post, PostRevision, utcnow
 from . import search
-from .extensions import db
-from .models import Post, PostRevision, utcnow
 
 BATCH = 500
 

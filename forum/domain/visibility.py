@@ -1,4 +1,10 @@
-"""A thread's derived facts, and the one way a post's visibility is kept in step.
+"""Whether a post is public, and everything derived from it: the one owner.
+
+A post is public unless it is deleted, hidden by a moderator or held for review
+(`permissions.public_posts` is that rule as SQL, for every list, feed and search).
+Only the functions here change those three states (`delete`, `hide`, `unhide`,
+`hold`, `release`, `reject`), and each brings the post's thread and the search
+index in step in the same transaction. Callers record who did it and commit.
 
 A thread caches what its posts say, so that lists need neither count nor join
 posts. Each cached column is defined once, in `derived_values()`, from the rows:
@@ -11,24 +17,25 @@ posts. Each cached column is defined once, in `derived_values()`, from the rows:
   others are talking in never goes with its opening post: the opening shows as
   deleted and the replies stay where they are.
 
-Services never add or subtract: after changing whether a post is deleted, hidden
-or held they call `post_changed(post)`, which recomputes its thread under the
-thread's row lock (so concurrent writers each count what the other committed)
-and puts the post in or out of the search index. `recount()` recomputes every
+Nothing adds or subtracts: after changing whether a post is deleted, hidden or
+held, `post_changed(post)` recomputes its thread under the thread's row lock (so
+concurrent writers each count what the other committed) and puts the post in or
+out of the search index. `recount()` recomputes every
 thread, for `flask --app forum recount`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import case, func, null, or_, select, update
 
+from ..extensions import db
+from ..locking import lock_for_update
+from ..models import Post, Thread, User, utcnow
+from ..permissions import public_posts
 from . import search
-from .extensions import db
-from .locking import lock_for_update
-from .models import Post, Thread
-from .permissions import public_posts
 
 DERIVED = ("reply_count", "last_activity_at", "hidden_at", "deleted_at")
 
@@ -71,6 +78,76 @@ def post_changed(post: Post) -> None:
     refresh_thread(thread)
     search.index_post(post)  # in the index only while public
 
+
+# -- the states a post can be in ---------------------------------------------------
+
+def delete(post: Post, by: User) -> bool:
+    """Soft delete: the post's place says who removed it. A deleted opening post takes
+    its thread only while no public reply is left (decided under the thread's lock, so
+    a reply arriving at the same moment keeps the thread); otherwise the replies stay,
+    under a placeholder. False if it was already deleted."""
+    if post.deleted_at is not None:
+        return False
+    post.deleted_at = utcnow()
+    post.deleted_by_id = by.id
+    post_changed(post)
+    return True
+
+
+def hide(post: Post, by: User, reason: str, at: datetime | None = None) -> bool:
+    """Hide a post from everyone but its author and moderators; False if it was."""
+    if post.is_hidden:
+        return False
+    post.hidden_at = at or utcnow()
+    post.hidden_by_id = by.id
+    post.hidden_reason = reason.strip()
+    post_changed(post)
+    return True
+
+
+def unhide(post: Post) -> bool:
+    if not post.is_hidden:
+        return False
+    post.hidden_at = None
+    post.hidden_by_id = None
+    post.hidden_reason = ""
+    post_changed(post)
+    return True
+
+
+def hold(post: Post) -> None:
+    """Put a just-written post in the review queue."""
+    post.held_at = post.created_at or utcnow()
+    post_changed(post)
+
+
+def release(post: Post) -> bool:
+    """A moderator approved a held post: it is public from now on."""
+    if not post.is_held or post.is_hidden or post.is_deleted:
+        return False
+    post.held_at = None
+    post_changed(post)
+    return True
+
+
+def reject(post: Post, by: User, reason: str) -> bool:
+    """A moderator did not approve a held post: out of the queue, hidden from now on."""
+    if not post.is_held:
+        return False
+    post.held_at = None
+    post.hidden_at = utcnow()
+    post.hidden_by_id = by.id
+    post.hidden_reason = reason.strip() or "Not approved by a moderator."
+    post_changed(post)
+    return True
+
+
+def words_changed(post: Post) -> None:
+    """After an edit: the search index holds the post's new words (if it is public)."""
+    search.index_post(post)
+
+
+# -- repairing ----------------------------------------------------------------------
 
 def recount(progress: Callable[[int], None] = lambda n: None, batch: int = 500) -> int:
     """Recompute every thread's derived columns, committing a batch at a time;

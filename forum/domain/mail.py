@@ -20,10 +20,10 @@ from email.message import EmailMessage
 from flask import after_this_request, current_app, has_request_context, render_template, request
 from sqlalchemy import inspect, select, update
 
-from .extensions import db
-from .models import OutboxMessage, User, utcnow
+from ..extensions import db
+from ..models import OutboxMessage, User, utcnow
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("forum.mail")  # the name operators filter on
 MAX_ATTEMPTS = 10
 _QUEUED = "forum.mail.queued"
 

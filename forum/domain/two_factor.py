@@ -29,13 +29,12 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash
 
-from .. import mail
 from ..config import totp_keys
 from ..extensions import db
 from ..models import RecoveryCode, User, UserSession, utcnow
-from . import sessions
+from . import mail, sessions
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("forum.accounts.two_factor")  # as operators know it
 
 ISSUER = "MS Forum"
 RECOVERY_CODE_COUNT = 10

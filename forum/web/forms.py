@@ -17,9 +17,10 @@ form text is simply missing, and the form says so as it would for an empty field
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from . import text
+from .. import text
 
 
 def as_stored(value):
@@ -50,3 +51,62 @@ class ForumForm(FlaskForm):
                 label = issubclass(field_class, LabelField)
                 options["filters"] = (as_stored_label if label else as_stored, *own)
             return super().bind_field(form, unbound_field, options)
+
+
+# -- fields and forms the blueprints share -------------------------------------------
+
+def new_password_field(label: str, description: str = "At least 10 characters.") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Please choose a password."),
+            Length(min=10, message="Passwords need at least 10 characters."),
+        ],
+        description=description,
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def repeat_field(field: str, label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Please repeat the password."),
+            EqualTo(field, message="The two passwords differ."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def code_field(label="Code", description="The six-digit code from your authenticator app, "
+               "or one of your recovery codes.", inputmode="text"):
+    # A recovery code has letters, so only a code-only field asks for the number pad.
+    return StringField(
+        label,
+        validators=[DataRequired(message="Please type the code."), Length(max=40)],
+        description=description,
+        render_kw={"autocomplete": "one-time-code", "inputmode": inputmode,
+                   "spellcheck": "false", "autocapitalize": "off"},
+    )
+
+
+def current_password_field():
+    return PasswordField(
+        "Your current password",
+        validators=[DataRequired(message="Please give your password."), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class EmptyForm(ForumForm):
+    """A button: the CSRF token and nothing else."""
+
+
+class RevokeForm(ForumForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
+
+
+def apply_errors(form, error) -> None:
+    """Show a domain refusal ({field: message}, e.g. AccountError) beside its fields."""
+    for field, message in error.errors.items():
+        form[field].errors = [*form[field].errors, message]

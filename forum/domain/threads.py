@@ -1,8 +1,6 @@
-"""Threads: the queries the reading pages run, and starting discussions and articles.
-
-Every query loads what its page shows in a fixed number of statements
-(eager loads, no lazy loading in templates), whatever the number of rows.
-"""
+"""Writing threads: starting a discussion, publishing an article with its
+references, and editing a thread with its opening post; the parsing of tags and
+references they share. Each commits once (through forum.domain.posts)."""
 
 from __future__ import annotations
 
@@ -11,27 +9,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload, selectinload
 
-from .. import search, text
+from .. import text
 from ..extensions import db
-from ..models import (
-    Category,
-    Post,
-    Reference,
-    Tag,
-    Thread,
-    ThreadKind,
-    User,
-    thread_tags,
-    utcnow,
-)
-from ..moderation import services as moderation
-from ..permissions import needs_review, public_posts, public_threads, visible_posts
-from ..posts.services import edit_post, new_post, revise, write_once
+from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
+from ..permissions import needs_review
+from . import moderation, visibility
+from .posts import edit_post, new_post, revise, write_once
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -132,168 +118,12 @@ def references_as_text(thread: Thread) -> str:
     return "\n".join(lines)
 
 
-def _thread_list_options():
-    return (joinedload(Thread.author).joinedload(User.verification), joinedload(Thread.category),
-            joinedload(Thread.label))
-
-
-def _visible_threads():
-    return select(Thread).where(public_threads())
-
-
-# -- reading ---------------------------------------------------------------
-
 @dataclass
-class FrontPage:
-    articles: list[Thread]
-    discussions: list[Thread]
-    recent_threads: list[Thread]
-    recent_comments: list[Post]
+class Citation:
+    citation: str
+    doi: str | None = None
+    pmid: str | None = None
 
-
-def front_page(articles: int = 5, discussions: int = 10, recent: int = 5) -> FrontPage:
-    latest_articles = db.session.scalars(
-        _visible_threads()
-        .where(Thread.kind == ThreadKind.ARTICLE)
-        .options(*_thread_list_options(), selectinload(Thread.tags))
-        .order_by(Thread.created_at.desc(), Thread.id.desc())
-        .limit(articles)
-    ).all()
-    active = db.session.scalars(
-        _visible_threads()
-        .where(Thread.kind == ThreadKind.DISCUSSION)
-        .options(*_thread_list_options())
-        .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
-        .limit(discussions)
-    ).all()
-    recent_threads = db.session.scalars(
-        _visible_threads().order_by(Thread.created_at.desc(), Thread.id.desc()).limit(recent)
-    ).all()
-    return FrontPage(latest_articles, active, recent_threads, recent_comments(recent))
-
-
-def recent_comments(limit: int) -> list[Post]:
-    return db.session.scalars(
-        select(Post)
-        .join(Post.thread)
-        .where(Post.is_opening.is_(False), public_posts(), public_threads())
-        .options(joinedload(Post.author), joinedload(Post.thread))
-        .order_by(Post.created_at.desc(), Post.id.desc())
-        .limit(limit)
-    ).all()
-
-
-def categories() -> list[Category]:
-    return db.session.scalars(select(Category).order_by(Category.position, Category.name)).all()
-
-
-def category_by_slug(slug: str) -> Category | None:
-    return db.session.scalar(select(Category).where(Category.slug == slug))
-
-
-def category_threads(category: Category, page: int, per_page: int, label_id: int | None = None):
-    query = (
-        _visible_threads()
-        .where(Thread.category_id == category.id)
-        .options(*_thread_list_options())
-        # Pinned threads first, then the most recently active.
-        .order_by(Thread.pinned_at.is_(None), Thread.last_activity_at.desc(), Thread.id.desc())
-    )
-    if label_id:
-        query = query.where(Thread.label_id == label_id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-def tag_threads(name: str, page: int, per_page: int):
-    tag = find_tag(name)
-    if tag is None:
-        return None, None
-    query = (
-        _visible_threads()
-        .where(Thread.tags.any(Tag.id == tag.id))
-        .options(*_thread_list_options())
-        .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
-    )
-    return tag, db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-def feed_entries(tag: Tag | None = None, limit: int = 20) -> list[Post]:
-    """Opening posts for a feed: the latest articles, or the latest threads with `tag`."""
-    query = (
-        select(Post).join(Post.thread)
-        .where(Post.is_opening.is_(True), public_posts(), public_threads())
-        .options(joinedload(Post.thread).selectinload(Thread.tags), joinedload(Post.author))
-        .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)
-    )
-    if tag is None:
-        query = query.where(Thread.kind == ThreadKind.ARTICLE)
-    else:
-        query = query.where(Thread.tags.any(Tag.id == tag.id))
-    return db.session.scalars(query).all()
-
-
-def find_tag(name: str) -> Tag | None:
-    """The tag called `name`, if anyone may see a thread that carries it. A tag used
-    only by hidden, held or deleted threads does not exist for readers: its page and
-    feed would otherwise say that such threads are there, and name their subject."""
-    in_use = (
-        select(thread_tags.c.thread_id)
-        .join(Thread, Thread.id == thread_tags.c.thread_id)
-        .where(thread_tags.c.tag_id == Tag.id, public_threads())
-        .exists()
-    )
-    return db.session.scalar(select(Tag).where(Tag.name == name.lower().lstrip("#"), in_use))
-
-
-def get_thread(thread_id: int) -> Thread | None:
-    return db.session.scalar(
-        select(Thread)
-        .where(Thread.id == thread_id)
-        .options(
-            joinedload(Thread.author).joinedload(User.verification),
-            joinedload(Thread.category),
-            joinedload(Thread.locked_by),
-            joinedload(Thread.label),
-            joinedload(Thread.labelled_by),
-            selectinload(Thread.tags),
-            selectinload(Thread.references),
-        )
-    )
-
-
-def thread_posts(thread: Thread, viewer, page: int, per_page: int):
-    query = (
-        select(Post)
-        .where(Post.thread_id == thread.id, visible_posts(viewer))
-        .options(joinedload(Post.author).joinedload(User.verification),
-                 joinedload(Post.label), joinedload(Post.labelled_by))
-        .order_by(Post.created_at, Post.id)
-    )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-def user_posts(user: User, page: int, per_page: int):
-    query = (
-        select(Post)
-        .join(Post.thread)
-        .where(Post.author_id == user.id, public_posts(), public_threads())
-        .options(joinedload(Post.thread))
-        .order_by(Post.created_at.desc(), Post.id.desc())
-    )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-def user_threads(user: User, page: int, per_page: int):
-    query = (
-        _visible_threads()
-        .where(Thread.author_id == user.id)
-        .options(*_thread_list_options())
-        .order_by(Thread.created_at.desc(), Thread.id.desc())
-    )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-# -- writing ---------------------------------------------------------------
 
 def _tags(names: list[str]) -> list[Tag]:
     """The Tag rows for `names`, creating the new ones. Two people may start threads
@@ -344,7 +174,7 @@ def _new_thread(
     opening = new_post(thread, author, body, at, submission, is_opening=True)
     if needs_review(author, opening.body_html + _rendered_fields(thread),
                     lambda: moderation.approved_post_count(author, excluding=opening)):
-        moderation.hold(opening)
+        visibility.hold(opening)
     return opening
 
 
@@ -362,13 +192,6 @@ def start_discussion(
     return write_once(submission, author, lambda token: _new_thread(
         ThreadKind.DISCUSSION, author, category, title, body, tags, at, token,
     ), body, title).thread
-
-
-@dataclass
-class Citation:
-    citation: str
-    doi: str | None = None
-    pmid: str | None = None
 
 
 def publish_article(
@@ -420,7 +243,7 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body:
         ]
     opening = opening_post(thread)
     revise(opening, editor, body)
-    search.index_post(opening)
+    visibility.words_changed(opening)
     db.session.commit()
 
 
@@ -428,13 +251,3 @@ def opening_post(thread: Thread) -> Post:
     return db.session.scalar(
         select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True))
     )
-
-
-def default_category() -> Category | None:
-    return db.session.scalar(select(Category).order_by(Category.position, Category.id).limit(1))
-
-
-def article_category() -> Category | None:
-    """Where new articles go: the ARTICLE_CATEGORY, else the first category. The publish
-    rule is asked about this category, so an archived one takes no new articles."""
-    return category_by_slug(current_app.config["ARTICLE_CATEGORY"]) or default_category()

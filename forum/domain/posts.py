@@ -1,4 +1,6 @@
-"""Posts: replies, edits with history, soft deletion, and the counters they change."""
+"""Posts: writing a reply once (a resent form never posts twice), edits with their
+history, deleting, and finding a post's page. Whether a post is public, and the
+counters that follow, belong to forum.domain.visibility."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import search, text, visibility
+from .. import text
 from ..extensions import db
 from ..locking import lock_for_update
 from ..models import Post, PostRevision, Thread, User, utcnow
-from ..moderation import services as moderation
 from ..permissions import Refused, can_reply, needs_review, visible_posts
+from . import moderation, visibility
 
 
 def existing_submission(token: str | None, author: User) -> Post | None:
@@ -87,7 +89,7 @@ def new_post(thread: Thread, author: User, body: str, at: datetime, submission: 
         submission_token=submission or None,
     )
     db.session.add(post)
-    search.index_post(post)
+    visibility.words_changed(post)
     return post
 
 
@@ -106,7 +108,7 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
         post = new_post(thread, author, body, written_at, token)
         if needs_review(author, post.body_html,
                         lambda: moderation.approved_post_count(author, excluding=post)):
-            moderation.hold(post)
+            visibility.hold(post)
         else:
             # Recounted from the rows under the thread's lock, so concurrent replies
             # each see the others' and no count drifts.
@@ -146,28 +148,15 @@ def revise(post: Post, editor: User, body: str) -> bool:
 
 def edit_post(post: Post, editor: User, body: str) -> bool:
     changed = revise(post, editor, body)
-    search.index_post(post)
+    visibility.words_changed(post)
     db.session.commit()
     return changed
 
 
 def delete_post(post: Post, by: User) -> None:
-    """Soft delete: the post's place says who removed it; counts and activity follow."""
-    soft_delete(post, by)
+    """Soft delete (forum.domain.visibility.delete), committed."""
+    visibility.delete(post, by)
     db.session.commit()
-
-
-def soft_delete(post: Post, by: User) -> None:
-    """delete_post without the commit, for callers that delete several posts at once.
-
-    A deleted opening post takes its thread only while no public reply is left
-    (forum.visibility decides, under the thread's lock, so a reply arriving at the
-    same moment keeps the thread); otherwise the replies stay, under a placeholder."""
-    if post.deleted_at is not None:
-        return
-    post.deleted_at = utcnow()
-    post.deleted_by_id = by.id
-    visibility.post_changed(post)
 
 
 def latest_post(thread: Thread, viewer) -> Post:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
+from ..domain import profiles
 from ..models import TextSize
-from . import services
 
 COOKIE = "reading"
 SIZES = {size.value for size in TextSize}
@@ -45,7 +45,7 @@ def current() -> Preferences:
 def save(response, text_size: str, high_contrast: bool, energy_saver: bool) -> None:
     text_size = text_size if text_size in SIZES else TextSize.NORMAL.value
     if current_user.is_authenticated:
-        services.update_preferences(current_user, text_size, high_contrast, energy_saver)
+        profiles.update_preferences(current_user, text_size, high_contrast, energy_saver)
         return
     response.set_cookie(
         COOKIE, f"{text_size}|{int(bool(high_contrast))}|{int(bool(energy_saver))}",

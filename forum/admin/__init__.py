@@ -1,0 +1,5 @@
+"""The admin area, behind one guard."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,56 @@
+"""The moderation log, and the notices sent to the people an action concerns.
+
+Every moderator or admin action records one ModerationEvent in the same
+transaction as the change (`record`), may tell the member affected through the
+outbox (`tell`), and ends with `commit`, which also sends the queued mail. The log
+is append-only: nothing edits or deletes an event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .. import requestlog
+from ..extensions import db
+from ..models import ModerationEvent, User, utcnow
+from . import mail
+
+
+class ModerationError(ValueError):
+    """An action that cannot be done in the current state; the message says why."""
+
+
+def record(actor: User, action: str, at: datetime | None = None, reason: str = "",
+           **targets) -> None:
+    db.session.add(ModerationEvent(actor=actor, action=action, reason=reason.strip(),
+                                   created_at=at or utcnow(), **targets))
+    requestlog.event("moderation", actor=actor.id, action=action)
+
+
+def tell(user: User | None, what: str, reason: str = "", link: str = "") -> None:
+    """Mail the person an action was taken against (not when they did it themselves)."""
+    if user is not None and user.email and user.deleted_at is None:
+        mail.queue(user, "moderation", what=what, reason=reason, link=link)
+
+
+def commit() -> None:
+    """End an action: commit it with its event, then send the mail it queued."""
+    db.session.commit()
+    mail.send_queued()
+
+
+def log_page(page: int, per_page: int, actor: User | None = None, action: str = "",
+             subject: User | None = None):
+    """One page of the log, newest first, optionally narrowed to an actor, an action
+    (by its prefix) or the member it concerned."""
+    query = select(ModerationEvent).order_by(ModerationEvent.created_at.desc(),
+                                             ModerationEvent.id.desc())
+    if actor is not None:
+        query = query.where(ModerationEvent.actor_id == actor.id)
+    if subject is not None:
+        query = query.where(ModerationEvent.subject_id == subject.id)
+    if action:
+        query = query.where(ModerationEvent.action.startswith(action))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

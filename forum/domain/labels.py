@@ -1,0 +1,63 @@
+"""Evidence labels ("Unproven", "Promising", …): the list admins keep, and putting
+one on a thread or a post with who and why. Each change is in the moderation log."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import EvidenceLabel, Post, Thread, User, utcnow
+from . import events
+from .events import ModerationError
+
+
+def active_labels() -> list[EvidenceLabel]:
+    return db.session.scalars(
+        select(EvidenceLabel).where(EvidenceLabel.archived_at.is_(None))
+        .order_by(EvidenceLabel.position, EvidenceLabel.name)
+    ).all()
+
+
+def set_label(target: Thread | Post, user: User, label: EvidenceLabel | None, note: str,
+              commit: bool = True) -> None:
+    """Put `label` (or none) on a thread or a post, with who and why."""
+    target.label = label
+    target.label_note = note.strip() if label else ""
+    target.labelled_by_id = user.id if label else None
+    target.labelled_at = utcnow() if label else None
+    thread = target if isinstance(target, Thread) else target.thread
+    post = target if isinstance(target, Post) else None
+    action = f"label: {label.name}" if label else "unlabel"
+    events.record(user, action, reason=note, thread=thread, post=post,
+            subject=target.author)
+    if label is not None and target.author_id != user.id:
+        link = f"/p/{post.id}" if post else f"/t/{thread.id}"
+        events.tell(target.author, f"labelled your {'post' if post else 'thread'} “{label.name}”",
+              note, link)
+    if commit:
+        events.commit()
+
+
+def save_label(admin: User, label: EvidenceLabel | None, name: str, description: str,
+               tone: str, position: int) -> EvidenceLabel:
+    created = label is None
+    name = name.strip()
+    taken = db.session.scalar(select(EvidenceLabel.id).where(
+        EvidenceLabel.name == name, EvidenceLabel.id != (None if created else label.id)))
+    if taken:
+        raise ModerationError("That label already exists.")
+    if created:
+        label = EvidenceLabel()
+        db.session.add(label)
+    label.name, label.description = name, description.strip()
+    label.tone, label.position = tone, position
+    events.record(admin, "label list: add" if created else "label list: edit", reason=label.name)
+    events.commit()
+    return label
+
+
+def archive_label(admin: User, label: EvidenceLabel, archived: bool) -> None:
+    label.archived_at = utcnow() if archived else None
+    events.record(admin, "label list: archive" if archived else "label list: reopen",
+            reason=label.name)
+    events.commit()

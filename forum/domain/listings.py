@@ -1,0 +1,169 @@
+"""Reading: the queries the pages run — the front page, category and tag lists,
+feeds, a thread's posts, a member's posts and threads.
+
+Every query loads what its page shows in a fixed number of statements (eager
+loads, no lazy loading in templates), whatever the number of rows; every list
+shows only what `permissions` calls public, or what the viewer may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Category, Post, Tag, Thread, ThreadKind, User, thread_tags
+from ..permissions import public_posts, public_threads, visible_posts
+
+
+def _thread_list_options():
+    return (joinedload(Thread.author).joinedload(User.verification), joinedload(Thread.category),
+            joinedload(Thread.label))
+
+
+def _visible_threads():
+    return select(Thread).where(public_threads())
+
+
+@dataclass
+class FrontPage:
+    articles: list[Thread]
+    discussions: list[Thread]
+    recent_threads: list[Thread]
+    recent_comments: list[Post]
+
+
+def front_page(articles: int = 5, discussions: int = 10, recent: int = 5) -> FrontPage:
+    latest_articles = db.session.scalars(
+        _visible_threads()
+        .where(Thread.kind == ThreadKind.ARTICLE)
+        .options(*_thread_list_options(), selectinload(Thread.tags))
+        .order_by(Thread.created_at.desc(), Thread.id.desc())
+        .limit(articles)
+    ).all()
+    active = db.session.scalars(
+        _visible_threads()
+        .where(Thread.kind == ThreadKind.DISCUSSION)
+        .options(*_thread_list_options())
+        .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+        .limit(discussions)
+    ).all()
+    recent_threads = db.session.scalars(
+        _visible_threads().order_by(Thread.created_at.desc(), Thread.id.desc()).limit(recent)
+    ).all()
+    return FrontPage(latest_articles, active, recent_threads, recent_comments(recent))
+
+
+def recent_comments(limit: int) -> list[Post]:
+    return db.session.scalars(
+        select(Post)
+        .join(Post.thread)
+        .where(Post.is_opening.is_(False), public_posts(), public_threads())
+        .options(joinedload(Post.author), joinedload(Post.thread))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def category_threads(category: Category, page: int, per_page: int, label_id: int | None = None):
+    query = (
+        _visible_threads()
+        .where(Thread.category_id == category.id)
+        .options(*_thread_list_options())
+        # Pinned threads first, then the most recently active.
+        .order_by(Thread.pinned_at.is_(None), Thread.last_activity_at.desc(), Thread.id.desc())
+    )
+    if label_id:
+        query = query.where(Thread.label_id == label_id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def tag_threads(name: str, page: int, per_page: int):
+    tag = find_tag(name)
+    if tag is None:
+        return None, None
+    query = (
+        _visible_threads()
+        .where(Thread.tags.any(Tag.id == tag.id))
+        .options(*_thread_list_options())
+        .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+    )
+    return tag, db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def feed_entries(tag: Tag | None = None, limit: int = 20) -> list[Post]:
+    """Opening posts for a feed: the latest articles, or the latest threads with `tag`."""
+    query = (
+        select(Post).join(Post.thread)
+        .where(Post.is_opening.is_(True), public_posts(), public_threads())
+        .options(joinedload(Post.thread).selectinload(Thread.tags), joinedload(Post.author))
+        .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)
+    )
+    if tag is None:
+        query = query.where(Thread.kind == ThreadKind.ARTICLE)
+    else:
+        query = query.where(Thread.tags.any(Tag.id == tag.id))
+    return db.session.scalars(query).all()
+
+
+def find_tag(name: str) -> Tag | None:
+    """The tag called `name`, if anyone may see a thread that carries it. A tag used
+    only by hidden, held or deleted threads does not exist for readers: its page and
+    feed would otherwise say that such threads are there, and name their subject."""
+    in_use = (
+        select(thread_tags.c.thread_id)
+        .join(Thread, Thread.id == thread_tags.c.thread_id)
+        .where(thread_tags.c.tag_id == Tag.id, public_threads())
+        .exists()
+    )
+    return db.session.scalar(select(Tag).where(Tag.name == name.lower().lstrip("#"), in_use))
+
+
+def get_thread(thread_id: int) -> Thread | None:
+    return db.session.scalar(
+        select(Thread)
+        .where(Thread.id == thread_id)
+        .options(
+            joinedload(Thread.author).joinedload(User.verification),
+            joinedload(Thread.category),
+            joinedload(Thread.locked_by),
+            joinedload(Thread.label),
+            joinedload(Thread.labelled_by),
+            selectinload(Thread.tags),
+            selectinload(Thread.references),
+        )
+    )
+
+
+def thread_posts(thread: Thread, viewer, page: int, per_page: int):
+    query = (
+        select(Post)
+        .where(Post.thread_id == thread.id, visible_posts(viewer))
+        .options(joinedload(Post.author).joinedload(User.verification),
+                 joinedload(Post.label), joinedload(Post.labelled_by))
+        .order_by(Post.created_at, Post.id)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def user_posts(user: User, page: int, per_page: int):
+    query = (
+        select(Post)
+        .join(Post.thread)
+        .where(Post.author_id == user.id, public_posts(), public_threads())
+        .options(joinedload(Post.thread))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def user_threads(user: User, page: int, per_page: int):
+    query = (
+        _visible_threads()
+        .where(Thread.author_id == user.id)
+        .options(*_thread_list_options())
+        .order_by(Thread.created_at.desc(), Thread.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

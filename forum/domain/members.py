@@ -1,0 +1,63 @@
+"""A member's standing: suspensions and bans (moderators and admins), roles and
+two-step sign-in resets (admins). Each change is in the moderation log and the
+member is told why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..models import Role, User, utcnow
+from . import events, two_factor
+from .events import ModerationError
+
+
+def suspend(user: User, moderator: User, until: datetime, reason: str) -> None:
+    user.suspended_until = until
+    user.suspension_reason = reason.strip()
+    events.record(moderator, "suspend", reason=f"until {until:%Y-%m-%d}: {reason}", subject=user)
+    events.tell(user, f"suspended your account until {until:%d %b %Y}", reason)
+    events.commit()
+
+
+def lift_suspension(user: User, moderator: User, reason: str = "") -> bool:
+    if user.suspended_until is None and user.banned_at is None:
+        return False
+    user.suspended_until = None
+    user.banned_at = None
+    user.suspension_reason = ""
+    events.record(moderator, "reinstate", reason=reason, subject=user)
+    events.tell(user, "lifted the suspension on your account", reason)
+    events.commit()
+    return True
+
+
+def ban(user: User, admin: User, reason: str) -> None:
+    user.banned_at = utcnow()
+    user.suspension_reason = reason.strip()
+    events.record(admin, "ban", reason=reason, subject=user)
+    events.tell(user, "banned your account from writing", reason)
+    events.commit()
+
+
+def set_role(user: User, admin: User, role: str) -> bool:
+    """Grant or revoke moderator and admin roles; verification stays as it is."""
+    if role not in (Role.MEMBER, Role.MODERATOR, Role.ADMIN):
+        raise ModerationError("Choose member, moderator or admin.")
+    if role == Role.MEMBER and user.is_verified_expert:
+        role = Role.EXPERT
+    if user.role == role:
+        return False
+    old, user.role = user.role, role
+    events.record(admin, "role", reason=f"{old} → {role}", subject=user)
+    events.commit()
+    return True
+
+
+def reset_two_factor(user: User, admin: User, reason: str) -> bool:
+    """Turn off a member's two-step sign-in, after the admin checked who is asking."""
+    if not user.has_two_factor:
+        return False
+    two_factor.reset_by_admin(user, reason)
+    events.record(admin, "two-factor reset", reason=reason, subject=user)
+    events.commit()
+    return True

@@ -1,0 +1,5 @@
+"""A member's settings, under /settings."""
+
+from .views import bp
+
+__all__ = ["bp"]

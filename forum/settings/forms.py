@@ -1,0 +1,161 @@
+"""A member's settings: profile, address, password, reading, two-step sign-in, leaving."""
+
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Length,
+    Optional,
+)
+
+from ..models import TextSize
+from ..web.forms import (
+    ForumForm,
+    LabelField,
+    code_field,
+    current_password_field,
+    new_password_field,
+    repeat_field,
+)
+
+
+class ProfileForm(ForumForm):
+    display_name = LabelField(
+        "Display name",
+        validators=[Optional(), Length(max=60)],
+        description="Shown beside your posts instead of your username, if you like "
+        "(your @username is shown with it). It cannot be another member's name.",
+    )
+    bio = TextAreaField(
+        "About you",
+        validators=[Optional(), Length(max=2000)],
+        description="Optional. Shown on your profile.",
+    )
+
+
+class ExpertProfileForm(ProfileForm):
+    # Credentials and affiliation are not here: the profile shows what an admin checked,
+    # and a change to them is a new verification request (VerificationRequestForm).
+    conflicts = TextAreaField(
+        "Standing conflict-of-interest statement",
+        validators=[Optional(), Length(max=2000)],
+        description="Shown on your profile; each new article starts from it.",
+    )
+
+
+class EmailChangeForm(ForumForm):
+    new_email = EmailField(
+        "New email address",
+        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    current_password = PasswordField(
+        "Your current password",
+        validators=[DataRequired(message="Please fill this in.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    # Asked for (and shown) only when two-step sign-in is on: the address is how an
+    # account is recovered, so changing it takes both steps.
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[Optional(), Length(max=40)],
+        description="Or one of your recovery codes.",
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false",
+                   "autocapitalize": "off"},
+    )
+
+
+class PasswordChangeForm(ForumForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(message="Please fill this in.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = new_password_field("New password")
+    confirm = repeat_field("new_password", "Repeat the new password")
+
+
+class PreferencesForm(ForumForm):
+    text_size = RadioField(
+        "Text size",
+        choices=[
+            SelectChoice(TextSize.NORMAL.value, "Normal"),
+            SelectChoice(TextSize.LARGE.value, "Large"),
+            SelectChoice(TextSize.LARGEST.value, "Largest"),
+        ],
+        default=TextSize.NORMAL.value,
+    )
+    high_contrast = BooleanField("High contrast (black on white, stronger borders)")
+    energy_saver = BooleanField(
+        "Energy-saver mode",
+        description="For bad days: larger text, higher contrast, no movement, "
+        "one column and bigger buttons, all at once.",
+    )
+
+
+class VerificationRequestForm(ForumForm):
+    credentials = StringField(
+        "Your professional title and qualifications",
+        validators=[DataRequired(message="Please give your title and qualifications."),
+                    Length(max=200)],
+        description="For example: Consultant neurologist, MD PhD.",
+    )
+    affiliation = StringField(
+        "Where you work",
+        validators=[DataRequired(message="Please say where you work."), Length(max=200)],
+    )
+    register_name = StringField(
+        "Professional register",
+        validators=[DataRequired(), Length(max=60)],
+        description="For example GMC, NMC or HCPC.",
+    )
+    register_number = StringField(
+        "Registration number", validators=[DataRequired(), Length(max=60)]
+    )
+    evidence_url = URLField(
+        "A public page that confirms who you are",
+        validators=[
+            DataRequired(),
+            URL(message="Please give a full web address (https://…)."),
+            Length(max=500),
+        ],
+        description="Your register entry or your page on your employer's site.",
+    )
+
+
+class DeleteAccountForm(ForumForm):
+    posts = RadioField(
+        "Your posts",
+        choices=[
+            SelectChoice("keep", "Keep my posts, shown as written by \u201ca former member\u201d"),
+            SelectChoice("delete", "Delete my posts too"),
+        ],
+        default="keep",
+    )
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Please fill this in.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TwoFactorEnableForm(ForumForm):
+    code = code_field("Code from your app", "The six-digit code your app shows now.",
+                       inputmode="numeric")
+    password = current_password_field()
+
+
+class TwoFactorConfirmForm(ForumForm):
+    """Turning it off, or new recovery codes: the password and a current code."""
+
+    password = current_password_field()
+    code = code_field()

@@ -1,0 +1,61 @@
+"""The app's HTTP plumbing: which proxies to believe, the id converter, and a request
+that never carries a NUL character."""
+
+from flask import Flask, Request, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the visitor's address (rate limits) and
+    scheme come from the X-Forwarded-For and -Proto entries those proxies added; the
+    header a visitor sends themselves is never believed. Host is not taken from
+    X-Forwarded-Host: the proxy passes Host on, and TRUSTED_HOSTS checks it."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+
+
+class IdConverter(IntegerConverter):
+    """Database ids: positive and within a 32-bit integer, so a huge number is a 404
+    rather than an overflow in the database driver. ASCII digits only: werkzeug's
+    digit pattern also matches "٣" and "３", which would give a page a second address."""
+
+    regex = "[0-9]+"
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+class ForumRequest(Request):
+    """NUL characters cannot be stored (Postgres refuses them), so they never get in."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _without_nul(self.__dict__["form"])
+
+    @cached_property
+    def args(self):
+        return _without_nul(super().args)
+
+    @cached_property
+    def cookies(self):
+        # Every cookie this forum sets is ASCII; another value was not made here, and
+        # some readers of it fail outright (Flask-Login's remember cookie: TypeError).
+        return type(super().cookies)(
+            (k, v) for k, v in super().cookies.items(multi=True) if v.isascii())
+
+
+def _without_nul(data):
+    return type(data)((k.replace("\x00", ""), v.replace("\x00", ""))
+                      for k, v in data.items(multi=True))
+
+
+class ForumFlask(Flask):
+    request_class = ForumRequest
+
+
+def refuse_nul_in_path():
+    if "\x00" in request.path:
+        abort(404)

@@ -1,0 +1,46 @@
+"""Pages more than one blueprint shows: the thread page (the posts blueprint shows a
+refused reply on it, with its errors) and labelling a thread or a post."""
+
+from flask import current_app, flash, redirect, render_template, request
+from flask_login import current_user
+
+from ..domain import categories, drafts, labels, listings, posts
+from ..extensions import db
+from ..models import EvidenceLabel
+from ..permissions import can_moderate, can_view_post
+from .paging import requested_page, require_page_exists
+from .writing import LabelForm, label_choices
+
+
+def render_thread(thread, reply_form, preview=None, page=None):
+    """The thread page; the posts blueprint uses it to show a refused reply with its errors."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page_posts = listings.thread_posts(thread, current_user, page or requested_page(), per_page)
+    require_page_exists(page_posts)
+    quoted = request.args.get("quote", type=int)
+    if quoted and 0 < quoted < 2**31 and not reply_form.body.data:
+        post = posts.get_post(quoted)
+        if (post is not None and post.thread_id == thread.id and not post.is_deleted
+                and can_view_post(current_user, post)):
+            reply_form.body.data = posts.quote(post)
+    drafts.prepare(reply_form)
+    return render_template("threads/thread.html", thread=thread, posts=page_posts,
+                           reply_form=reply_form, preview=preview,
+                           labels=labels.active_labels(),
+                           categories=categories.categories() if can_moderate(current_user)
+                           else [])
+
+
+def apply_label(target, back):
+    """Shared by thread and post labelling: apply the chosen label (or none)."""
+    form = label_choices(LabelForm())
+    if not form.validate_on_submit():
+        flash("Please choose a label from the list.", "error")
+        return redirect(back)
+    label = db.session.get(EvidenceLabel, form.label.data) if form.label.data else None
+    if form.label.data and (label is None or label.archived_at is not None):
+        flash("Please choose a label from the list.", "error")
+        return redirect(back)
+    labels.set_label(target, current_user, label, form.note.data or "")
+    flash(f"Labelled “{label.name}”." if label else "Label removed.", "success")
+    return redirect(back)

@@ -1,0 +1,16 @@
+"""Addresses of threads and posts, for every blueprint that links or redirects to one."""
+
+from flask import current_app, url_for
+from flask_login import current_user
+
+from ..domain import posts
+
+
+def thread_url(thread, **params):
+    return url_for("threads.thread", thread_id=thread.id, slug=thread.slug, **params)
+
+
+def post_url(post):
+    page = posts.page_of(post, current_user, current_app.config["POSTS_PER_PAGE"])
+    return url_for("threads.thread", thread_id=post.thread.id, slug=post.thread.slug,
+                   page=page if page > 1 else None, _anchor=f"p{post.id}")
