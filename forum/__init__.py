@@ -80,9 +80,11 @@ def register_blueprints(app: Flask) -> None:
 def register_template_globals(app: Flask) -> None:
     from . import dates, text
     from .models import utcnow
+    from .standing import standing_of
     from .web import preferences
 
-    app.jinja_env.globals.update(can=can, site_name=app.config["SITE_NAME"], now_utc=utcnow)
+    app.jinja_env.globals.update(can=can, standing_of=standing_of,
+                                 site_name=app.config["SITE_NAME"], now_utc=utcnow)
     app.context_processor(lambda: {"reading": preferences.current()})
     app.jinja_env.filters.update(
         excerpt=text.excerpt,

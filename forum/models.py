@@ -10,6 +10,7 @@ import enum
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
+from markupsafe import Markup
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -418,6 +419,12 @@ class Post(db.Model):
     @property
     def deleted_by_author(self) -> bool:
         return self.deleted_by_id is not None and self.deleted_by_id == self.author_id
+
+    @property
+    def html(self) -> Markup:
+        """The body for a page, printed as it is: `body_html` holds only what
+        forum.text.render made of the source (sanitised on every write)."""
+        return Markup(self.body_html)  # noqa: S704 - sanitised when stored
 
 
 class PostRevision(db.Model):

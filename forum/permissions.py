@@ -20,6 +20,7 @@ from . import community, text
 from .dates import human_date
 from .extensions import db
 from .models import ExpertVerification, Post, Role, Thread, User, utcnow
+from .standing import standing_of
 
 LOGIN = "login"
 
@@ -72,11 +73,8 @@ def _owns(user, post: Post) -> bool:
 
 
 def is_suspended(user) -> bool:
-    if not _signed_in(user):
-        return False
-    if user.banned_at is not None:
-        return True
-    return user.suspended_until is not None and user.suspended_until > utcnow()
+    """Banned, or suspended until a time still to come (forum.standing decides)."""
+    return _signed_in(user) and not standing_of(user).is_active
 
 
 def suspension_notice(user) -> str:

@@ -2,7 +2,8 @@
 
 This is the only module that imports bleach (deprecated upstream; keeping it
 here makes a move to nh3 a one-file change). Pages print `Post.body_html` as
-stored, so everything that can reach a page as HTML passes through `render`.
+stored (`Post.html`), so everything that can reach a page as HTML passes through
+`render`, which returns Markup: no template needs `|safe` (tests/test_templates.py).
 After a change to the allow-list, `flask --app forum text rerender` rebuilds
 every stored body from its source.
 
@@ -167,8 +168,10 @@ def strip_format(line: str) -> str:
     return "".join(char for char in line if unicodedata.category(char) != "Cf")
 
 
-def render(source: str) -> str:
-    """Markdown to HTML that is safe to print as it is, at a bounded cost (see above)."""
+def render(source: str) -> Markup:
+    """Markdown to HTML that is safe to print as it is, at a bounded cost (see above).
+    Markup, so templates print it without `|safe`; join it to other HTML as Markup too
+    (`Markup + str` escapes the str)."""
     source = normalise(source)
     if len(source) > MAX_SOURCE or sum(map(source.count, _DELIMITERS)) > MAX_DELIMITERS:
         return _as_plain_text(source)  # too long is only ever a refused form's preview
@@ -176,15 +179,15 @@ def render(source: str) -> str:
     markup = html.count("<") + html.count("&") + 2 * len(_BARE_URL.findall(html))
     if markup > MAX_MARKUP:
         return _as_plain_text(source)
-    return _cleaner.clean(html).strip()
+    return Markup(_cleaner.clean(html).strip())  # noqa: S704 - the sanitiser's output
 
 
-def _as_plain_text(source: str) -> str:
+def _as_plain_text(source: str) -> Markup:
     """The text as it was typed: paragraphs and line breaks, everything else escaped.
     Safe by construction (only <p> and <br> are ours), so bleach has nothing to do."""
     paragraphs = (part.strip("\n") for part in re.split(r"\n[ \t]*\n", source))
-    return "\n".join(f"<p>{Markup('<br>').join(escape(part).splitlines())}</p>"
-                     for part in paragraphs if part.strip())
+    return Markup("\n").join(Markup("<p>{}</p>").format(Markup("<br>").join(
+        escape(part).splitlines())) for part in paragraphs if part.strip())
 
 
 # An <a> that leads somewhere, in this module's own output (attributes are always

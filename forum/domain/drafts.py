@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import request, session, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -105,7 +106,7 @@ def prepare(form) -> None:
     form.restored_draft = draft
 
 
-def preview_of(form) -> str | None:
+def preview_of(form) -> Markup | None:
     """Rendered HTML of the body when the Preview button was pressed, else None."""
     if form.preview.data and form.body.data:
         return text.render(form.body.data)

@@ -172,7 +172,8 @@ def _new_thread(
     )
     db.session.add(thread)
     opening = new_post(thread, author, body, at, submission, is_opening=True)
-    if needs_review(author, opening.body_html + _rendered_fields(thread),
+    # Joined as str: `Markup + str` would escape the str, and hide its links.
+    if needs_review(author, "".join((opening.body_html, _rendered_fields(thread))),
                     lambda: moderation.approved_post_count(author, excluding=opening)):
         visibility.hold(opening)
     return opening
