@@ -174,12 +174,7 @@ def backup_group():
 @backup_group.command("create", help="Write a consistent copy of the live database to PATH.")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_create(path):
-    from . import backup
-
-    try:
-        backup.create(path)
-    except backup.BackupError as error:
-        raise click.ClickException(str(error)) from None
+    _backup("create", path)
     click.echo(f"Backup written to {path}.")
 
 
@@ -187,15 +182,20 @@ def backup_create(path):
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def backup_restore(path, yes):
-    from . import backup
-
     if not yes:
         click.confirm(f"Replace everything in the database with {path}?", abort=True)
+    _backup("restore", path)
+    click.echo(f"Restored from {path}.")
+
+
+def _backup(action: str, path: Path) -> None:
+    """Run backup.create or backup.restore; its refusal is the command's message."""
+    from . import backup
+
     try:
-        backup.restore(path)
+        getattr(backup, action)(path)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Restored from {path}.")
 
 
 @click.group("two-factor", help="Two-step sign-in.")

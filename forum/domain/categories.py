@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Category, User, utcnow
+from ..models import Category, User
 from . import events
 
 
@@ -38,13 +38,10 @@ def save_category(admin: User, category: Category | None, slug: str, name: str,
     category.name, category.description, category.position = (
         name.strip(), description.strip(), position)
     events.record(admin, "category: create" if created else "category: edit",
-            reason=f"{category.slug}: {category.name}")
+                  reason=f"{category.slug}: {category.name}")
     events.commit()
     return category
 
 
 def archive_category(admin: User, category: Category, archived: bool) -> None:
-    category.archived_at = utcnow() if archived else None
-    events.record(admin, "category: archive" if archived else "category: reopen",
-            reason=category.slug)
-    events.commit()
+    events.archive(admin, category, archived, "category", category.slug)

@@ -35,6 +35,14 @@ def tell(user: User | None, what: str, reason: str = "", link: str = "") -> None
         mail.queue(user, "moderation", what=what, reason=reason, link=link)
 
 
+def archive(admin: User, item, archived: bool, action: str, name: str) -> None:
+    """Archive (or reopen) an admin-kept list entry — a category, a label — and log it
+    as "<action>: archive" or "<action>: reopen"."""
+    item.archived_at = utcnow() if archived else None
+    record(admin, f"{action}: {'archive' if archived else 'reopen'}", reason=name)
+    commit()
+
+
 def commit() -> None:
     """End an action: commit it with its event, then send the mail it queued."""
     db.session.commit()

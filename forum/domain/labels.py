@@ -29,11 +29,11 @@ def set_label(target: Thread | Post, user: User, label: EvidenceLabel | None, no
     post = target if isinstance(target, Post) else None
     action = f"label: {label.name}" if label else "unlabel"
     events.record(user, action, reason=note, thread=thread, post=post,
-            subject=target.author)
+                  subject=target.author)
     if label is not None and target.author_id != user.id:
         link = f"/p/{post.id}" if post else f"/t/{thread.id}"
         events.tell(target.author, f"labelled your {'post' if post else 'thread'} “{label.name}”",
-              note, link)
+                    note, link)
     if commit:
         events.commit()
 
@@ -57,7 +57,4 @@ def save_label(admin: User, label: EvidenceLabel | None, name: str, description:
 
 
 def archive_label(admin: User, label: EvidenceLabel, archived: bool) -> None:
-    label.archived_at = utcnow() if archived else None
-    events.record(admin, "label list: archive" if archived else "label list: reopen",
-            reason=label.name)
-    events.commit()
+    events.archive(admin, label, archived, "label list", label.name)

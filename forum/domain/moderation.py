@@ -33,7 +33,7 @@ def lock_thread(thread: Thread, moderator: User, reason: str, at: datetime | Non
     events.record(moderator, "lock", thread.locked_at, thread.lock_reason, thread=thread)
     if thread.author_id != moderator.id:
         events.tell(thread.author, f"locked your thread “{thread.title}”", thread.lock_reason,
-              f"/t/{thread.id}")
+                    f"/t/{thread.id}")
     if commit:
         events.commit()
     return True
@@ -77,7 +77,7 @@ def move_thread(thread: Thread, moderator: User, category: Category, reason: str
     old = thread.category.name
     thread.category = category
     events.record(moderator, "move", reason=f"{old} → {category.name}. {reason}".strip(),
-            thread=thread)
+                  thread=thread)
     events.commit()
     return True
 
@@ -88,7 +88,7 @@ def hide_post(post: Post, moderator: User, reason: str, commit: bool = True) -> 
     if not visibility.hide(post, moderator, reason):
         return False
     events.record(moderator, "hide", post.hidden_at, reason, thread=post.thread, post=post,
-            subject=post.author)
+                  subject=post.author)
     events.tell(post.author, "hid one of your posts", reason, f"/p/{post.id}")
     if commit:
         events.commit()
@@ -99,7 +99,7 @@ def restore_post(post: Post, moderator: User, reason: str = "") -> bool:
     if not visibility.unhide(post):
         return False
     events.record(moderator, "restore", reason=reason, thread=post.thread, post=post,
-            subject=post.author)
+                  subject=post.author)
     events.tell(post.author, "restored one of your posts", reason, f"/p/{post.id}")
     events.commit()
     return True
@@ -137,7 +137,7 @@ def approve_post(post: Post, moderator: User) -> bool:
         author.established_at = utcnow()
     events.record(moderator, "approve", thread=post.thread, post=post, subject=post.author)
     events.tell(post.author, "approved your post; it is now visible to everyone", "",
-          f"/p/{post.id}")
+                f"/p/{post.id}")
     events.commit()
     return True
 
@@ -146,7 +146,7 @@ def reject_post(post: Post, moderator: User, reason: str) -> bool:
     if not visibility.reject(post, moderator, reason):
         return False
     events.record(moderator, "reject", post.hidden_at, reason, thread=post.thread, post=post,
-            subject=post.author)
+                  subject=post.author)
     events.tell(post.author, "did not approve your post", reason, f"/p/{post.id}")
     events.commit()
     return True

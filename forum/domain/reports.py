@@ -107,8 +107,8 @@ def resolve_reports(moderator: User, post: Post | None, subject: User | None, ac
         flag.resolved_at, flag.resolved_by_id = now, moderator.id
         flag.resolution, flag.outcome = action, outcome
     events.record(moderator, f"resolve: {action}", now, note,
-            thread=post.thread if post else None, post=post,
-            subject=post.author if post else subject)
+                  thread=post.thread if post else None, post=post,
+                  subject=post.author if post else subject)
     # One commit for the reports and the action (which may find it already done).
     if action == "hide":
         moderation.hide_post(post, moderator,

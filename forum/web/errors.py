@@ -225,6 +225,17 @@ def _to_sign_in():
     return redirect(url_for("accounts.login", next=back))
 
 
+def _after_failure(what: str, code: int, title: str, message: str) -> str | None:
+    """Log a failed request, undo its transaction, and for a form post the page that
+    keeps what was typed (None when there was nothing to keep)."""
+    log.exception(what)
+    rollback_quietly()
+    forget_unloadable_user()
+    if request.method == "POST":
+        return _not_saved_page(code, title, message)
+    return None
+
+
 def init_app(app: Flask) -> None:
     # Registered after Flask-SQLAlchemy's teardown, so it runs before it.
     app.teardown_appcontext(_end_session)
@@ -288,13 +299,10 @@ def init_app(app: Flask) -> None:
             return unexpected_error(error)
         # The database is down, restarting, read-only (a SQLite file made unwritable, a
         # Postgres replica) or busy: worth trying again in a while.
-        log.exception("database error")
-        rollback_quietly()
-        forget_unloadable_user()
-        if request.method == "POST":
-            page = _not_saved_page(503, "We could not save that just now", NOT_SAVED)
-            if page is not None:
-                return page, 503, {"Retry-After": str(RETRY_AFTER)}
+        page = _after_failure("database error", 503, "We could not save that just now",
+                              NOT_SAVED)
+        if page is not None:
+            return page, 503, {"Retry-After": str(RETRY_AFTER)}
         unavailable = ServiceUnavailable(retry_after=RETRY_AFTER)
         if request.method == "POST":
             unavailable.description = NOT_SAVED
@@ -302,11 +310,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
-        log.exception("unhandled error")
-        rollback_quietly()
-        forget_unloadable_user()
-        if request.method == "POST":
-            page = _not_saved_page(500, "Something went wrong", SOMETHING_WRONG)
-            if page is not None:
-                return page, 500
+        page = _after_failure("unhandled error", 500, "Something went wrong", SOMETHING_WRONG)
+        if page is not None:
+            return page, 500
         return _render(InternalServerError()), 500
