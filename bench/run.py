@@ -13,7 +13,7 @@ writes against reads, memory after the load against before), which move much
 less from run to run than milliseconds do. See bench/README.md.
 """
 
-# Requests go to the server this script starts; commands are this checkout's own.
+# Random choices pick test data, not secrets; commands are this checkout's own.
 # ruff: noqa: S311, S603
 
 from __future__ import annotations
