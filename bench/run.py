@@ -13,8 +13,8 @@ writes against reads, memory after the load against before), which move much
 less from run to run than milliseconds do. See bench/README.md.
 """
 
-# Requests go to the server this script starts; commands are this checkout's own.
-# ruff: noqa: S310, S311, S603
+# Random choices pick test data, not secrets; commands are this checkout's own.
+# ruff: noqa: S311, S603
 
 from __future__ import annotations
 
@@ -26,20 +26,16 @@ import platform
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url
@@ -47,8 +43,10 @@ from sqlalchemy import text as sql
 
 from forum import bulk
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent  # the venv's flask and gunicorn sit beside its python
+# The server and the clients are the test suite's own (tests/live.py), from this checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.live import BIN, ROOT, HttpClient, LiveServer, app_environment  # noqa: E402
+
 SCENARIO_NAMES = ("healthz", "home", "thread_first", "thread_last", "thread_short", "category",
                   "tag", "profile", "search", "feed", "write")
 SEARCHES = ("fatigue", "cooling physio", "neurologist appointment", "spasticity cramp")
@@ -121,42 +119,8 @@ def flask_command(env: dict, *args: str) -> float:
 
 # -- the server ---------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """gunicorn on a free port, its log in a file (a pipe could fill and block it)."""
-
-    def __init__(self, env: dict, workers: int, log_path: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.workers = workers
-        self.log_path = log_path
-        self.log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind",
-             f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "60",
-             "forum:create_app()"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=1).close()
-                if len(self.worker_pids()) == self.workers:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        sys.exit("gunicorn did not start:\n" + self.log_path.read_text()[-3000:])
+class BenchServer(LiveServer):
+    """The live server (tests/live.py), and what its processes hold in memory."""
 
     def worker_pids(self) -> list[int]:
         children = []
@@ -176,16 +140,6 @@ class Server:
         master = _process_memory(self.process.pid)
         workers = [_process_memory(pid) for pid in self.worker_pids()]
         return Memory(master, workers)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 def _kib(text: str, key: str) -> int:
@@ -223,59 +177,6 @@ class Memory:
     @property
     def worker_rss(self) -> list[int]:
         return [w[0] for w in self.workers]
-
-
-# -- the clients ----------------------------------------------------------------
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class HttpClient:
-    """A browser-like client: its own cookies, CSRF tokens from pages, no redirects
-    followed (a reply's answer is its 302). Each request carries an X-Request-ID, so
-    the server's log line for it can be found again."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect())
-        self.csrf = ""
-
-    def request(self, path: str, data: dict | None = None, request_id: str = "") -> int:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, body)
-        if request_id:
-            request.add_header("X-Request-ID", request_id)
-        try:
-            with self.opener.open(request, timeout=60) as response:
-                response.read()
-                return response.status
-        except urllib.error.HTTPError as error:
-            error.read()
-            return error.code
-        except OSError:
-            return 0  # refused, reset or timed out: counted as an error
-
-    def page(self, path: str) -> str:
-        with self.opener.open(self.base + path, timeout=60) as response:
-            return response.read().decode()
-
-    def fetch_token(self, path: str) -> str:
-        match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"',
-                          self.page(path))
-        if not match:
-            sys.exit(f"No CSRF token on {path}")
-        self.csrf = match.group(1)
-        return self.csrf
-
-    def login(self, username: str, password: str) -> None:
-        token = self.fetch_token("/login")
-        status = self.request("/login", {"csrf_token": token, "username": username,
-                                         "password": password})
-        if status != 302:
-            sys.exit(f"Signing in as {username} answered {status}, not a redirect.")
 
 
 # -- scenarios --------------------------------------------------------------------
@@ -372,7 +273,7 @@ def run_scenario(scenario: Scenario, clients: list[HttpClient], seconds: float,
         while time.perf_counter() < stop_at[0] and (max_requests is None or n < max_requests):
             path, data = scenario.path(rng, client, n)
             began = time.perf_counter()
-            status = client.request(path, data, f"{tag}.{scenario.name}.{i}.{n}")
+            status = client.request(path, data, f"{tag}.{scenario.name}.{i}.{n}").status
             latencies[i].append(time.perf_counter() - began)
             errors[i] += status != scenario.expect
             n += 1
@@ -556,8 +457,7 @@ def main(argv: list[str] | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="forum-bench-"))
     url = fresh_database(args.database_url, workdir)
     backend = make_url(url).get_backend_name()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key",
-           "RATELIMIT_ENABLED": "false", "FORUM_ENV": "development"}
+    env = app_environment(url)
     env.pop("REDIS_URL", None)
 
     print(f"Database: {make_url(url).render_as_string(hide_password=True)}", file=sys.stderr)
@@ -586,17 +486,20 @@ def main(argv: list[str] | None = None) -> None:
         "load_before": _load_average(),
     }
 
-    server = Server(env, args.workers, workdir / "gunicorn.log")
+    server = BenchServer(env, workdir / "gunicorn.log", workers=args.workers,
+                         options=("--log-level", "warning", "--timeout", "60"))
     tag = f"b{os.getpid()}"
     try:
-        server.wait_ready()
+        server.start()
+        server.wait_until(lambda: len(server.worker_pids()) == args.workers, 30,
+                          "gunicorn did not start all its workers")
         time.sleep(1)  # workers load the app after they fork; let the last ones finish
         memory = {"start": server.memory()}
         readers = [HttpClient(server.base) for _ in range(args.clients)]
         writers = [HttpClient(server.base) for _ in range(args.clients)]
         for n, writer in enumerate(writers):
             writer.login(f"bulk_member_{n % bulk.MEMBERS + 1:02d}", bulk.BULK_PASSWORD)
-            writer.fetch_token(f"/t/{fx.short_threads[0]}")
+            writer.token(f"/t/{fx.short_threads[0]}")
         plan = scenarios(fx, per_page=20)
         assert [s.name for s in plan] == list(SCENARIO_NAMES)
         plan = [s for s in plan if s.name in wanted]
@@ -616,6 +519,8 @@ def main(argv: list[str] | None = None) -> None:
                 results[scenario.name].merge(part)
         results = list(results.values())
         memory["after"] = server.memory()
+    except AssertionError as error:  # gunicorn did not start, or a member could not sign in
+        sys.exit(str(error))
     finally:
         server.stop()
     info["load_after"] = _load_average()

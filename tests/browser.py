@@ -1,5 +1,5 @@
-"""Support for test_browser.py: Chromium through Playwright, the app served by gunicorn on
-the test database, axe-core, and the checks each page goes through.
+"""Support for test_browser.py: Chromium through Playwright, axe-core, and the checks each
+page goes through (the app is served by tests/live.py).
 
 Playwright and axe-playwright-python are imported only once a browser test runs, so the
 rest of the suite collects and runs without them.
@@ -7,21 +7,14 @@ rest of the suite collects and runs without them.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.live import ARTIFACTS, csrf_token_of, in_ci
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -32,13 +25,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 WIDE, NARROW, REFLOW = 1280, 375, 320
 HEIGHT = 900
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def require_browser() -> None:
@@ -65,54 +54,7 @@ def axe_source() -> str:
     return AXE_SCRIPT
 
 
-# -- the live server ----------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def live_server(database_url: str, log_path: Path) -> Iterator[str]:
-    """gunicorn serving the app on the test database; yields its base URL."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
-           "RATELIMIT_ENABLED": "false", "FORUM_ENV": "development"}
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--threads", "4",
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "forum:create_app()"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    break
-                time.sleep(0.1)
-        else:
-            process.kill()
-        if process.poll() is not None:
-            pytest.fail("gunicorn did not start:\n" + log_path.read_text()[-3000:], pytrace=False)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 # -- one person's browser tab ---------------------------------------------------------
-
-CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
-
 
 class Visitor:
     """A browser context (its own cookies) with one page, and what its console reported."""
@@ -150,11 +92,9 @@ class Visitor:
     # Form posts without the page, for setting things up quickly (the keyboard journeys
     # are in the tests themselves).
     def post_form(self, form_path: str, data: dict, action: str | None = None):
-        page = self.context.request.get(form_path)
-        token = CSRF_RE.search(page.text())
-        assert token, f"no CSRF token on {form_path}"
-        return self.context.request.post(
-            action or form_path, form={"csrf_token": token.group(1), **data})
+        token = csrf_token_of(self.context.request.get(form_path).text())
+        return self.context.request.post(action or form_path,
+                                         form={"csrf_token": token, **data})
 
     def sign_in(self, username: str, password: str) -> None:
         response = self.post_form("/login", {"username": username, "password": password})

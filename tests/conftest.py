@@ -14,6 +14,7 @@ from forum import create_app
 from forum.domain import search
 from forum.extensions import db
 from tests import factories
+from tests.live import LiveServer, app_environment
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = factories.PASSWORD
@@ -201,5 +202,14 @@ def moderator_browser(app, moderator):
     return _signed_in(app, moderator)
 
 
-# The live gunicorn server (tests/live.py), for any test that asks for `server`.
-from tests.live import server  # noqa: E402, F401
+@pytest.fixture
+def server(app, database_url, tmp_path):
+    """The app served by gunicorn (tests/live.py), four workers on the test database;
+    yields its base URL."""
+    with LiveServer(app_environment(database_url), tmp_path / "gunicorn.log", workers=4,
+                    options=("--log-level", "warning")) as live:
+        yield live.base
+    # Whatever a test asserts, the server must never have hit a locked database.
+    log = live.log()
+    assert "database is locked" not in log
+    assert "Traceback" not in log, log[-3000:]

@@ -38,9 +38,9 @@ from tests.browser import (
     describe_violations,
     focus_without_ring,
     inline_code,
-    live_server,
     require_browser,
 )
+from tests.live import LiveServer, app_environment
 
 PASSWORDS = {username: password for username, _, password in DEMO_ACCOUNTS}
 ACCOUNTS = {"member": "wren_walks", "expert": "prof_k", "moderator": "mod_ruth",
@@ -76,8 +76,10 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def site(chromium, app, database_url, tmp_path_factory):
-    with live_server(database_url, tmp_path_factory.mktemp("gunicorn") / "log") as base:
-        yield base
+    log = tmp_path_factory.mktemp("gunicorn") / "log"
+    with LiveServer(app_environment(database_url), log, workers=2,
+                    options=("--threads", "4", "--log-level", "warning")) as server:
+        yield server.base
 
 
 @pytest.fixture(scope="module")

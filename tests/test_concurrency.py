@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Post, Thread
-from tests.factories import make_category, make_discussion, make_user
+from tests.factories import PASSWORD, make_category, make_discussion, make_user
 from tests.live import ARTIFACTS, HttpClient
 
 
@@ -22,11 +22,11 @@ def test_a_reply_racing_a_lock_lands_before_it_or_is_refused(server, moderator):
     db.session.commit()  # nothing of this test's own stays open while the server writes
 
     mod = HttpClient(server)
-    mod.login(moderator.username)
+    mod.login(moderator.username, PASSWORD)
     clients = []
     for writer in writers:
         client = HttpClient(server)
-        client.login(writer.username)
+        client.login(writer.username, PASSWORD)
         clients.append(client)
 
     statuses = []
@@ -87,7 +87,7 @@ def test_fifty_writers_reply_to_one_thread_and_every_reply_is_stored_once(server
     clients = []
     for writer in writers:
         client = HttpClient(server)
-        client.login(writer.username)
+        client.login(writer.username, PASSWORD)
         clients.append(client)
     tokens = [c.token(f"/t/{thread_id}") for c in clients]
     statuses: list[int] = []

@@ -16,18 +16,12 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections import Counter
 from html import unescape
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -39,24 +33,24 @@ from forum.domain import search
 from forum.extensions import csrf, db
 from forum.models import User
 from tests.factories import PASSWORD, make_category, make_discussion, make_user
+from tests.live import (
+    ARTIFACTS,
+    BIN,
+    ROOT,
+    HttpClient,
+    LiveServer,
+    app_environment,
+    free_port,
+    in_ci,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 WRITERS = 6
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _unavailable(reason: str):
     """Under CI a missing tool fails the run (the fault tests must run there); on a
     developer's machine it skips with the reason."""
-    if CI:
+    if in_ci():
         pytest.fail(reason)
     pytest.skip(reason)
 
@@ -107,7 +101,7 @@ class PrivatePostgres:
         if owner is not None:
             os.chown(self.dir, owner.pw_uid, owner.pw_gid)
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = self.url_of("forum")
         self._run(self.initdb, "-D", str(self.data), "-U", "forum", "-A", "trust",
                   "--no-sync", "--encoding", "UTF8", "--locale", "C")
@@ -163,43 +157,16 @@ def private_postgres():
         cluster.remove()
 
 
-# -- gunicorn and a browser-like client ------------------------------------------------
+# -- gunicorn as these tests run it ------------------------------------------------------
 
 
-class Gunicorn:
+class Gunicorn(LiveServer):
+    """The live server with gunicorn's own log level, whose "Booting worker" lines show a
+    worker that died, and a short graceful timeout, so that a stop is quick."""
+
     def __init__(self, database_url: str, log_path: Path, workers: int):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self._log = log_path.open("wb")  # a file, not a pipe: logs never block it
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
-               "RATELIMIT_ENABLED": "false", "FORUM_ENV": "development"}
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind",
-             f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "forum:create_app()"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        self.wait_until(lambda: self.health() == 200, 20, "gunicorn did not start")
-
-    def health(self) -> int | None:
-        try:
-            with urllib.request.urlopen(self.base + "/healthz", timeout=5) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-        except OSError:
-            return None
-
-    def wait_until(self, condition, seconds, message):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            time.sleep(0.05)
-        pytest.fail(f"{message}: {self.log()[-3000:]}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        super().__init__(app_environment(database_url), log_path, workers=workers,
+                         options=("--graceful-timeout", "5"))
 
     def errors(self) -> list[str]:
         """Log lines of errors other than the expected "database error" ones."""
@@ -208,58 +175,6 @@ class Gunicorn:
 
     def booted_workers(self) -> int:
         return self.log().count("Booting worker")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Client:
-    """Cookies, CSRF tokens, no redirects; forms are sent with an Origin header, as a
-    browser sends them from the forum's own pages."""
-
-    def __init__(self, base):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect())
-
-    def request(self, path, data=None):
-        """(status, headers, body); status 0 when the server could not be reached."""
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, body)
-        if body is not None:
-            request.add_header("Origin", self.base)
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, response.headers, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.headers, error.read().decode()
-        except OSError as error:
-            return 0, {}, str(error)
-
-    def token(self, path):
-        status, _, html = self.request(path)
-        assert status == 200, (path, status)
-        return csrf_token_of(html)
-
-    def login(self, username):
-        status, _, _ = self.request("/login", {"csrf_token": self.token("/login"),
-                                               "username": username, "password": PASSWORD})
-        assert status == 302
-
-
-def csrf_token_of(html):
-    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)
 
 
 def kept_form(html) -> dict:
@@ -314,7 +229,7 @@ def test_postgres_stopping_mid_load_gives_503_and_the_forum_recovers_by_itself(
         db.session.commit()
         db.engine.dispose()  # nothing of the test's own is connected when the server stops
 
-    server = Gunicorn(pg.url, tmp_path / "gunicorn.log", workers=3)
+    server = Gunicorn(pg.url, tmp_path / "gunicorn.log", workers=3).start()
     try:
         figures = _load_through_an_outage(server, pg, names, thread_id)
         assert server.process.poll() is None
@@ -343,8 +258,8 @@ def test_postgres_stopping_mid_load_gives_503_and_the_forum_recovers_by_itself(
 def _load_through_an_outage(server, pg, names, thread_id) -> dict:
     clients = []
     for name in names:
-        client = Client(server.base)
-        client.login(name)
+        client = HttpClient(server.base)
+        client.login(name, PASSWORD)
         clients.append(client)
     tokens = [client.token(f"/t/{thread_id}") for client in clients]
     results = []  # (sent at, status, body, submission token, client, response body)
@@ -370,7 +285,7 @@ def _load_through_an_outage(server, pg, names, thread_id) -> dict:
     stopping = time.monotonic()
     pg.stop("immediate")
     stopped = time.monotonic()
-    visitor = Client(server.base)
+    visitor = HttpClient(server.base)
     probes = []
     while time.monotonic() - stopped < 2.0:  # the writers keep writing meanwhile
         probes.append(("healthz", *visitor.request("/healthz")))
@@ -573,11 +488,11 @@ def test_an_unwritable_sqlite_file_refuses_writes_with_503_while_reads_go_on(tmp
         db.session.commit()
         db.engine.dispose()
 
-    server = Gunicorn(url, tmp_path / "gunicorn.log", workers=2)
+    server = Gunicorn(url, tmp_path / "gunicorn.log", workers=2).start()
     restore = None
     try:
-        member = Client(server.base)
-        member.login(names[0])
+        member = HttpClient(server.base)
+        member.login(names[0], PASSWORD)
         token = member.token(f"/t/{thread_id}")
         # Every worker has a connection open (read-write) before the file changes.
         for k in range(4):
@@ -631,7 +546,7 @@ def _check_read_only(server, member, token, thread_id, names):
     """Reads are 200 for visitors and members; a reply, a new thread and a sign-in are a
     clear 503, and the reply's and the thread's text come back. Returns the statuses
     seen and the kept reply form."""
-    visitor = Client(server.base)
+    visitor = HttpClient(server.base)
     seen = Counter()
     for client in (visitor, member):
         for path in ("/", f"/t/{thread_id}", "/c/living-with-ms", "/search?q=vests",
@@ -656,7 +571,7 @@ def _check_read_only(server, member, token, thread_id, names):
     seen[f"POST new thread {status}"] += 1
     assert_forum_error_page(status, headers, page)
     assert kept_form(page)["body"] == "A whole new thread."
-    signing_in = Client(server.base)
+    signing_in = HttpClient(server.base)
     status, headers, page = signing_in.request("/login", {
         "csrf_token": signing_in.token("/login"), "username": names[1], "password": PASSWORD})
     seen[f"POST sign-in {status}"] += 1

@@ -36,8 +36,8 @@ from forum import create_app
 from forum.extensions import csrf, db
 from forum.models import Thread
 from tests import test_browser
-from tests.browser import ROOT, in_ci
 from tests.conftest import Browser
+from tests.live import ROOT, in_ci
 from tests.test_browser import ACCOUNTS, PAGES, PASSWORDS, ROLES
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
