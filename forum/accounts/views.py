@@ -159,7 +159,7 @@ def sign_in_link(token):
                   "or sign in with your password.", "error")
             return redirect(url_for(".login"))
         return _signed_in_by(used.user, safe_path(used.next_path), "link")
-    return render_template("accounts/confirm.html", form=form, title="Sign in",
+    return render_template("_partials/confirm.html", form=form, title="Sign in",
                            button="Sign in")
 
 
@@ -260,7 +260,7 @@ def confirm(token):
             return redirect(safe_next(next_path))
         flash("Your email address is already confirmed. Please sign in.", "info")
         return redirect(url_for(".login", next=next_path))
-    return render_template("accounts/confirm.html", form=form, title="Confirm your email address")
+    return render_template("_partials/confirm.html", form=form, title="Confirm your email address")
 
 
 def _awaiting_confirmation():

@@ -211,7 +211,7 @@ def community_settings():
 
 @bp.get("/admin/verifications")
 def verification_queue():
-    return render_template("accounts/verification_queue.html",
+    return render_template("admin/verification_queue.html",
                            requests=verification.verification_queue(), form=DecisionForm())
 
 
@@ -223,7 +223,7 @@ def decide_verification(request_id):
     require(can_decide_verification(current_user, pending))
     form = DecisionForm()
     if not form.validate_on_submit():
-        return render_template("accounts/verification_queue.html",
+        return render_template("admin/verification_queue.html",
                                requests=verification.verification_queue(), form=form,
                                failed_id=request_id), 400
     verification.decide_verification(

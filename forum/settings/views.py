@@ -68,7 +68,7 @@ def _settings(**forms):
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("preferences_form", PreferencesForm(formdata=None, obj=user))
-    return render_template("accounts/settings.html", resend_form=EmptyForm(),
+    return render_template("settings/settings.html", resend_form=EmptyForm(),
                            pending_verification=verification.pending_verification(user), **forms)
 
 
@@ -118,7 +118,7 @@ def confirm_email_change(token):
         else:
             flash("Your email address is changed.", "success")
         return redirect(url_for("threads.index"))
-    return render_template("accounts/confirm.html", form=form, title="Confirm your new address")
+    return render_template("_partials/confirm.html", form=form, title="Confirm your new address")
 
 
 @bp.post("/password")
@@ -147,7 +147,7 @@ def reading_preferences():
                          form.energy_saver.data)
         flash("Your reading preferences are saved.", "success")
         return response
-    return render_template("accounts/preferences.html", form=form)
+    return render_template("settings/preferences.html", form=form)
 
 
 def _two_factor_page(**forms):
@@ -164,7 +164,7 @@ def _two_factor_page(**forms):
         uri = two_factor.provisioning_uri(user, secret)
         context.update(secret=two_factor.grouped(secret), uri=uri)
         forms.setdefault("enable_form", TwoFactorEnableForm(formdata=None))
-    return _unstored(render_template("accounts/two_factor.html", **context, **forms))
+    return _unstored(render_template("settings/two_factor.html", **context, **forms))
 
 
 def _unstored(page):
@@ -175,7 +175,7 @@ def _unstored(page):
 
 
 def _recovery_codes_page(codes):
-    return _unstored(render_template("accounts/recovery_codes.html", codes=codes))
+    return _unstored(render_template("settings/recovery_codes.html", codes=codes))
 
 
 @bp.get("/two-factor")
@@ -267,7 +267,7 @@ def request_verification():
         flash("Thank you. An admin will check your details and let you know by email.",
               "success")
         return redirect(url_for(".index"))
-    return render_template("accounts/verification.html", form=form, pending=pending)
+    return render_template("settings/verification.html", form=form, pending=pending)
 
 
 @bp.get("/export")
@@ -293,4 +293,4 @@ def delete_account():
             logout_user()
             flash("Your account is deleted. Thank you for being part of the forum.", "info")
             return redirect(url_for("threads.index"))
-    return render_template("accounts/delete.html", form=form)
+    return render_template("settings/delete.html", form=form)
