@@ -262,8 +262,11 @@ def request_verification():
     pending = verification.pending_verification(current_user)
     form = VerificationRequestForm(obj=verification.verification_details(current_user))
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in form.data if name != "csrf_token"}
-        verification.request_verification(current_user, **fields)
+        verification.request_verification(
+            current_user, credentials=form.credentials.data, affiliation=form.affiliation.data,
+            register_name=form.register_name.data, register_number=form.register_number.data,
+            evidence_url=form.evidence_url.data,
+        )
         flash("Thank you. An admin will check your details and let you know by email.",
               "success")
         return redirect(url_for(".index"))
