@@ -84,13 +84,18 @@ def category_edit(category_id):
     return redirect(url_for(".category_list"))
 
 
+def _toggle_archived(item, archive, back_in_use):
+    """Archive a category or a label, or bring it back: one button on its list page."""
+    if EmptyForm().validate_on_submit():
+        archive(current_user, item, item.archived_at is None)
+        flash(f"“{item.name}” is {'archived' if item.archived_at else back_in_use}.",
+              "success")
+
+
 @bp.post("/admin/categories/<id:category_id>/archive")
 def category_archive(category_id):
     category = db.session.get(Category, category_id) or abort(404)
-    if EmptyForm().validate_on_submit():
-        categories.archive_category(current_user, category, category.archived_at is None)
-        flash(f"“{category.name}” is {'archived' if category.archived_at else 'open again'}.",
-              "success")
+    _toggle_archived(category, categories.archive_category, "open again")
     return redirect(url_for(".category_list"))
 
 
@@ -136,10 +141,7 @@ def _flash_errors(form):
 @bp.post("/admin/labels/<id:label_id>/archive")
 def label_archive(label_id):
     label = db.session.get(EvidenceLabel, label_id) or abort(404)
-    if EmptyForm().validate_on_submit():
-        labels.archive_label(current_user, label, label.archived_at is None)
-        flash(f"“{label.name}” is {'archived' if label.archived_at else 'in use again'}.",
-              "success")
+    _toggle_archived(label, labels.archive_label, "in use again")
     return redirect(url_for(".label_list"))
 
 

@@ -35,6 +35,7 @@ from ..permissions import (
 )
 from ..web import preferences, two_step
 from ..web.forms import EmptyForm, apply_errors
+from ..web.pages import mailed_link_page
 from ..web.security import safe_next
 from .forms import (
     DeleteAccountForm,
@@ -110,15 +111,14 @@ def change_email():
 
 @bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email_change(token):
-    form = EmptyForm()
-    if form.validate_on_submit():
-        if profiles.confirm_email_change(token) is None:
-            flash("That link is invalid or has expired. Please ask again from your settings.",
-                  "error")
-        else:
-            flash("Your email address is changed.", "success")
-        return redirect(url_for("threads.index"))
-    return render_template("_partials/confirm.html", form=form, title="Confirm your new address")
+    if not EmptyForm().validate_on_submit():
+        return mailed_link_page("Confirm your new address")
+    if profiles.confirm_email_change(token) is None:
+        flash("That link is invalid or has expired. Please ask again from your settings.",
+              "error")
+    else:
+        flash("Your email address is changed.", "success")
+    return redirect(url_for("threads.index"))
 
 
 @bp.post("/password")
