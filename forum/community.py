@@ -45,8 +45,12 @@ def get(key: str):
     return raw == "true" if setting.kind is bool else setting.kind(raw)
 
 
-def save(admin: User, values: dict) -> list[str]:
-    """Store the settings that changed, log each, and return their keys."""
+def save(admin: User, *, hold_first_posts: int,
+         require_confirmed_email_to_post: bool) -> list[str]:
+    """Store the settings that changed, log each, and return their keys. Each setting
+    is named, so a form can only ever write these."""
+    values = {"HOLD_FIRST_POSTS": hold_first_posts,
+              "REQUIRE_CONFIRMED_EMAIL_TO_POST": require_confirmed_email_to_post}
     changed = []
     for key, value in values.items():
         setting = BY_KEY[key]

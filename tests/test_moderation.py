@@ -258,6 +258,18 @@ def test_a_suspended_member_reads_but_every_write_says_until_when_and_why(
         "suspend", "reinstate"}
 
 
+def test_a_suspension_must_end_in_the_future_and_the_reason_is_kept(moderator_browser, member):
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    refused = moderator_browser.submit(f"/u/{member.username}", {
+        "until": yesterday, "reason": "A long reason worth keeping."},
+        action=f"/u/{member.username}/suspend")
+    assert refused.status_code == 200
+    assert "The end of a suspension must be in the future." in refused.get_data(as_text=True)
+    assert "A long reason worth keeping." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert member.suspended_until is None
+
+
 def test_only_admins_ban_and_moderators_cannot_suspend_staff(app, moderator_browser, member,
                                                             admin):
     assert moderator_browser.submit("/", {"reason": "x"},

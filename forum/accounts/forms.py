@@ -3,7 +3,6 @@
 from wtforms import (
     BooleanField,
     EmailField,
-    PasswordField,
     StringField,
 )
 from wtforms.validators import (
@@ -14,6 +13,8 @@ from wtforms.validators import (
 from ..web.forms import (
     ForumForm,
     code_field,
+    current_password_field,
+    email_field,
     new_password_field,
     repeat_field,
 )
@@ -50,11 +51,7 @@ class LoginForm(ForumForm):
         validators=[DataRequired(message="Please fill this in."), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(message="Please give your password."), Length(max=200)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = current_password_field("Password")
     remember = BooleanField("Keep me signed in on this device")
 
 
@@ -65,11 +62,7 @@ class SignInLinkForm(ForumForm):
 
 
 class ResetRequestForm(ForumForm):
-    email = EmailField(
-        "Your email address",
-        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
-        render_kw={"autocomplete": "email"},
-    )
+    email = email_field("Your email address")
 
 
 class ResetForm(ForumForm):

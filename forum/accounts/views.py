@@ -38,6 +38,7 @@ from ..permissions import (
 )
 from ..web import two_step
 from ..web.forms import EmptyForm, RevokeForm, apply_errors
+from ..web.pages import mailed_link_page
 from ..web.paging import requested_page, require_page_exists
 from ..web.security import safe_next, safe_path
 from ..web.writing import FlagForm
@@ -150,17 +151,14 @@ def request_sign_in_link():
 
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
 def sign_in_link(token):
-    # Following the link shows a button; mail scanners that open links change nothing.
-    form = EmptyForm()
-    if form.validate_on_submit():
-        used = signin.use_sign_in_link(token)
-        if used is None:
-            flash("That sign-in link is used, expired or invalid. Please ask for a new one "
-                  "or sign in with your password.", "error")
-            return redirect(url_for(".login"))
-        return _signed_in_by(used.user, safe_path(used.next_path), "link")
-    return render_template("accounts/confirm.html", form=form, title="Sign in",
-                           button="Sign in")
+    if not EmptyForm().validate_on_submit():
+        return mailed_link_page("Sign in", button="Sign in")
+    used = signin.use_sign_in_link(token)
+    if used is None:
+        flash("That sign-in link is used, expired or invalid. Please ask for a new one "
+              "or sign in with your password.", "error")
+        return redirect(url_for(".login"))
+    return _signed_in_by(used.user, safe_path(used.next_path), "link")
 
 
 def _forget_two_factor_steps():
@@ -244,23 +242,21 @@ def logout():
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
-    # Following the link shows a button; mail scanners that open links change nothing.
-    form = EmptyForm()
-    if form.validate_on_submit():
-        used = accounts.confirm_email(token)
-        if used is None:
-            flash("That confirmation link is invalid or has expired. Sign in with your "
-                  "password to have a new one sent.", "error")
-            return redirect(url_for("threads.index"))
-        next_path = safe_path(used.next_path)
-        if used.signs_in:
-            flash("Thank you: your email address is confirmed.", "success")
-            return _signed_in_by(used.user, next_path, "confirmation")
-        if current_user.is_authenticated and current_user.id == used.user.id:
-            return redirect(safe_next(next_path))
-        flash("Your email address is already confirmed. Please sign in.", "info")
-        return redirect(url_for(".login", next=next_path))
-    return render_template("accounts/confirm.html", form=form, title="Confirm your email address")
+    if not EmptyForm().validate_on_submit():
+        return mailed_link_page("Confirm your email address")
+    used = accounts.confirm_email(token)
+    if used is None:
+        flash("That confirmation link is invalid or has expired. Sign in with your "
+              "password to have a new one sent.", "error")
+        return redirect(url_for("threads.index"))
+    next_path = safe_path(used.next_path)
+    if used.signs_in:
+        flash("Thank you: your email address is confirmed.", "success")
+        return _signed_in_by(used.user, next_path, "confirmation")
+    if current_user.is_authenticated and current_user.id == used.user.id:
+        return redirect(safe_next(next_path))
+    flash("Your email address is already confirmed. Please sign in.", "info")
+    return redirect(url_for(".login", next=next_path))
 
 
 def _awaiting_confirmation():

@@ -84,13 +84,18 @@ def category_edit(category_id):
     return redirect(url_for(".category_list"))
 
 
+def _toggle_archived(item, archive, back_in_use):
+    """Archive a category or a label, or bring it back: one button on its list page."""
+    if EmptyForm().validate_on_submit():
+        archive(current_user, item, item.archived_at is None)
+        flash(f"“{item.name}” is {'archived' if item.archived_at else back_in_use}.",
+              "success")
+
+
 @bp.post("/admin/categories/<id:category_id>/archive")
 def category_archive(category_id):
     category = db.session.get(Category, category_id) or abort(404)
-    if EmptyForm().validate_on_submit():
-        categories.archive_category(current_user, category, category.archived_at is None)
-        flash(f"“{category.name}” is {'archived' if category.archived_at else 'open again'}.",
-              "success")
+    _toggle_archived(category, categories.archive_category, "open again")
     return redirect(url_for(".category_list"))
 
 
@@ -136,10 +141,7 @@ def _flash_errors(form):
 @bp.post("/admin/labels/<id:label_id>/archive")
 def label_archive(label_id):
     label = db.session.get(EvidenceLabel, label_id) or abort(404)
-    if EmptyForm().validate_on_submit():
-        labels.archive_label(current_user, label, label.archived_at is None)
-        flash(f"“{label.name}” is {'archived' if label.archived_at else 'in use again'}.",
-              "success")
+    _toggle_archived(label, labels.archive_label, "in use again")
     return redirect(url_for(".label_list"))
 
 
@@ -200,8 +202,9 @@ def user_two_factor_reset(username):
 def community_settings():
     form = CommunitySettingsForm(data={s.key: community.get(s.key) for s in community.SETTINGS})
     if form.validate_on_submit():
-        changed = community.save(current_user, {s.key: form[s.key].data
-                                                for s in community.SETTINGS})
+        changed = community.save(
+            current_user, hold_first_posts=form.HOLD_FIRST_POSTS.data,
+            require_confirmed_email_to_post=form.REQUIRE_CONFIRMED_EMAIL_TO_POST.data)
         flash("Settings saved." if changed else "Nothing changed.", "success")
         return redirect(url_for(".community_settings"))
     return render_template("admin/settings.html", form=form)
@@ -211,7 +214,7 @@ def community_settings():
 
 @bp.get("/admin/verifications")
 def verification_queue():
-    return render_template("accounts/verification_queue.html",
+    return render_template("admin/verification_queue.html",
                            requests=verification.verification_queue(), form=DecisionForm())
 
 
@@ -223,7 +226,7 @@ def decide_verification(request_id):
     require(can_decide_verification(current_user, pending))
     form = DecisionForm()
     if not form.validate_on_submit():
-        return render_template("accounts/verification_queue.html",
+        return render_template("admin/verification_queue.html",
                                requests=verification.verification_queue(), form=form,
                                failed_id=request_id), 400
     verification.decide_verification(

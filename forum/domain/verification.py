@@ -25,13 +25,21 @@ def verification_details(user: User) -> ExpertVerification | None:
     return pending_verification(user) or user.verification
 
 
-def request_verification(user: User, **details: str) -> ExpertVerification:
+def request_verification(
+    user: User, *, credentials: str, affiliation: str, register_name: str,
+    register_number: str, evidence_url: str,
+) -> ExpertVerification:
     """A first request, a correction of a pending one, or (for a verified expert) new
     credentials or affiliation: a new pending request, while the approved one keeps the
-    badge and the checked details on show until an admin decides."""
+    badge and the checked details on show until an admin decides.
+
+    Each detail is named: only these five columns are the applicant's to write."""
     request = pending_verification(user) or ExpertVerification(user=user)
-    for name, value in details.items():
-        setattr(request, name, (value or "").strip())
+    request.credentials = (credentials or "").strip()
+    request.affiliation = (affiliation or "").strip()
+    request.register_name = (register_name or "").strip()
+    request.register_number = (register_number or "").strip()
+    request.evidence_url = (evidence_url or "").strip()
     request.requested_at = utcnow()
     db.session.add(request)
     db.session.commit()

@@ -1,6 +1,9 @@
 """Moderators' forms: the reason for an action, moving a thread, resolving reports,
 suspending a member."""
 
+from datetime import UTC, datetime
+from datetime import time as day_time
+
 from wtforms import (
     DateField,
     RadioField,
@@ -12,6 +15,7 @@ from wtforms.validators import (
     DataRequired,
     Length,
     Optional,
+    ValidationError,
 )
 
 from ..web.forms import (
@@ -59,3 +63,12 @@ class SuspendForm(ForumForm):
     until = DateField("Suspended until", validators=[DataRequired(
         message="Please give the date the suspension ends (YYYY-MM-DD).")])
     reason = reason_field(required=True, label="Why? (the member is told)")
+
+    @property
+    def ends_at(self) -> datetime:
+        """The end of the chosen day, UTC."""
+        return datetime.combine(self.until.data, day_time.max, tzinfo=UTC)
+
+    def validate_until(self, field):
+        if field.data is not None and self.ends_at <= datetime.now(UTC):
+            raise ValidationError("The end of a suspension must be in the future.")

@@ -1,8 +1,5 @@
 """Moderation. Every route here is guarded once, by `before_request`."""
 
-from datetime import UTC, datetime
-from datetime import time as day_time
-
 from flask import (
     Blueprint,
     abort,
@@ -56,10 +53,11 @@ def require_moderator():
 
 
 def _act(form, back, action, done):
-    """The shape of every one-button moderation form: validate, act, say so, go back."""
+    """The shape of every one-button moderation form: validate, act, say so, go back.
+    An action returns False when there was nothing to do (a thread already locked)."""
     if not form.validate_on_submit():
         return _refused_form(form, back)
-    if action(form):
+    if action(form) is not False:
         flash(done, "success")
     return redirect(back)
 
@@ -215,38 +213,34 @@ def _member(username):
     return accounts.find_by_username(username) or abort(404)
 
 
+def _profile(user):
+    return url_for("accounts.profile", username=user.username)
+
+
 @bp.post("/u/<username>/suspend")
 def suspend(username):
     user, form = _member(username), SuspendForm()
     require(can_suspend(current_user, user))
-    back = url_for("accounts.profile", username=user.username)
     if not form.validate_on_submit():
-        return _refused_form(form, back)
-    until = datetime.combine(form.until.data, day_time.max, tzinfo=UTC)
-    if until <= datetime.now(UTC):
-        form.until.errors = ["The end of a suspension must be in the future."]
-        return _refused_form(form, back)
-    members.suspend(user, current_user, until, form.reason.data)
+        return _refused_form(form, _profile(user))
+    members.suspend(user, current_user, form.ends_at, form.reason.data)
     flash(f"{user.username} is suspended until {form.until.data:%d %b %Y}.", "success")
-    return redirect(back)
+    return redirect(_profile(user))
 
 
 @bp.post("/u/<username>/reinstate")
 def reinstate(username):
     user = _member(username)
     require(can_lift(current_user, user))
-    return _act(ReasonForm(), url_for("accounts.profile", username=user.username),
+    return _act(ReasonForm(), _profile(user),
                 lambda form: members.lift_suspension(user, current_user, form.reason.data or ""),
                 f"{user.username} can write again.")
 
 
 @bp.post("/u/<username>/ban")
 def ban(username):
-    user, form = _member(username), HideForm()
+    user = _member(username)
     require(can_ban(current_user, user))
-    back = url_for("accounts.profile", username=user.username)
-    if not form.validate_on_submit():
-        return _refused_form(form, back)
-    members.ban(user, current_user, form.reason.data)
-    flash(f"{user.username} is banned from writing.", "success")
-    return redirect(back)
+    return _act(HideForm(), _profile(user),
+                lambda form: members.ban(user, current_user, form.reason.data),
+                f"{user.username} is banned from writing.")

@@ -109,6 +109,15 @@ def _edit_form(post):
     })
 
 
+# What an edit may change, each passed to save_edit by name (a reply's form has the
+# body only; an opening post's has its thread's fields too).
+EDITABLE = ("body", "title", "tags", "summary", "references", "disclosure")
+
+
+def _edited(form):
+    return {name: form[name].data for name in EDITABLE if name in form}
+
+
 @bp.route("/p/<id:post_id>/edit", methods=["GET", "POST"])
 @editing
 def edit(post_id):
@@ -116,10 +125,8 @@ def edit(post_id):
     require(can_edit_post(current_user, post))
     form = _edit_form(post)
     if form.validate_on_submit() and not form.preview.data:
-        fields = {name: field.data for name, field in form._fields.items()
-                  if name not in ("csrf_token", "submit", "preview")}
         try:
-            threads.save_edit(post, current_user, **fields)
+            threads.save_edit(post, current_user, **_edited(form))
         except threads.WritingError as error:
             form.form_errors.append(str(error))
         else:

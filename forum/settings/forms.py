@@ -2,8 +2,6 @@
 
 from wtforms import (
     BooleanField,
-    EmailField,
-    PasswordField,
     RadioField,
     SelectChoice,
     StringField,
@@ -23,6 +21,7 @@ from ..web.forms import (
     LabelField,
     code_field,
     current_password_field,
+    email_field,
     new_password_field,
     repeat_field,
 )
@@ -53,16 +52,8 @@ class ExpertProfileForm(ProfileForm):
 
 
 class EmailChangeForm(ForumForm):
-    new_email = EmailField(
-        "New email address",
-        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
-        render_kw={"autocomplete": "email"},
-    )
-    current_password = PasswordField(
-        "Your current password",
-        validators=[DataRequired(message="Please fill this in.")],
-        render_kw={"autocomplete": "current-password"},
-    )
+    new_email = email_field("New email address")
+    current_password = current_password_field(message="Please fill this in.")
     # Asked for (and shown) only when two-step sign-in is on: the address is how an
     # account is recovered, so changing it takes both steps.
     code = StringField(
@@ -75,11 +66,7 @@ class EmailChangeForm(ForumForm):
 
 
 class PasswordChangeForm(ForumForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired(message="Please fill this in.")],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current_password = current_password_field("Current password", "Please fill this in.")
     new_password = new_password_field("New password")
     confirm = repeat_field("new_password", "Repeat the new password")
 
@@ -141,11 +128,7 @@ class DeleteAccountForm(ForumForm):
         ],
         default="keep",
     )
-    password = PasswordField(
-        "Your password",
-        validators=[DataRequired(message="Please fill this in.")],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = current_password_field("Your password", "Please fill this in.")
 
 
 class TwoFactorEnableForm(ForumForm):

@@ -35,6 +35,7 @@ from ..permissions import (
 )
 from ..web import preferences, two_step
 from ..web.forms import EmptyForm, apply_errors
+from ..web.pages import mailed_link_page
 from ..web.security import safe_next
 from .forms import (
     DeleteAccountForm,
@@ -68,7 +69,7 @@ def _settings(**forms):
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("preferences_form", PreferencesForm(formdata=None, obj=user))
-    return render_template("accounts/settings.html", resend_form=EmptyForm(),
+    return render_template("settings/settings.html", resend_form=EmptyForm(),
                            pending_verification=verification.pending_verification(user), **forms)
 
 
@@ -110,15 +111,14 @@ def change_email():
 
 @bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email_change(token):
-    form = EmptyForm()
-    if form.validate_on_submit():
-        if profiles.confirm_email_change(token) is None:
-            flash("That link is invalid or has expired. Please ask again from your settings.",
-                  "error")
-        else:
-            flash("Your email address is changed.", "success")
-        return redirect(url_for("threads.index"))
-    return render_template("accounts/confirm.html", form=form, title="Confirm your new address")
+    if not EmptyForm().validate_on_submit():
+        return mailed_link_page("Confirm your new address")
+    if profiles.confirm_email_change(token) is None:
+        flash("That link is invalid or has expired. Please ask again from your settings.",
+              "error")
+    else:
+        flash("Your email address is changed.", "success")
+    return redirect(url_for("threads.index"))
 
 
 @bp.post("/password")
@@ -147,7 +147,7 @@ def reading_preferences():
                          form.energy_saver.data)
         flash("Your reading preferences are saved.", "success")
         return response
-    return render_template("accounts/preferences.html", form=form)
+    return render_template("settings/preferences.html", form=form)
 
 
 def _two_factor_page(**forms):
@@ -164,7 +164,7 @@ def _two_factor_page(**forms):
         uri = two_factor.provisioning_uri(user, secret)
         context.update(secret=two_factor.grouped(secret), uri=uri)
         forms.setdefault("enable_form", TwoFactorEnableForm(formdata=None))
-    return _unstored(render_template("accounts/two_factor.html", **context, **forms))
+    return _unstored(render_template("settings/two_factor.html", **context, **forms))
 
 
 def _unstored(page):
@@ -175,7 +175,7 @@ def _unstored(page):
 
 
 def _recovery_codes_page(codes):
-    return _unstored(render_template("accounts/recovery_codes.html", codes=codes))
+    return _unstored(render_template("settings/recovery_codes.html", codes=codes))
 
 
 @bp.get("/two-factor")
@@ -262,12 +262,15 @@ def request_verification():
     pending = verification.pending_verification(current_user)
     form = VerificationRequestForm(obj=verification.verification_details(current_user))
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in form.data if name != "csrf_token"}
-        verification.request_verification(current_user, **fields)
+        verification.request_verification(
+            current_user, credentials=form.credentials.data, affiliation=form.affiliation.data,
+            register_name=form.register_name.data, register_number=form.register_number.data,
+            evidence_url=form.evidence_url.data,
+        )
         flash("Thank you. An admin will check your details and let you know by email.",
               "success")
         return redirect(url_for(".index"))
-    return render_template("accounts/verification.html", form=form, pending=pending)
+    return render_template("settings/verification.html", form=form, pending=pending)
 
 
 @bp.get("/export")
@@ -293,4 +296,4 @@ def delete_account():
             logout_user()
             flash("Your account is deleted. Thank you for being part of the forum.", "info")
             return redirect(url_for("threads.index"))
-    return render_template("accounts/delete.html", form=form)
+    return render_template("settings/delete.html", form=form)

@@ -17,7 +17,7 @@ form text is simply missing, and the form says so as it would for an empty field
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import text
@@ -90,11 +90,21 @@ def code_field(label="Code", description="The six-digit code from your authentic
     )
 
 
-def current_password_field():
+def current_password_field(label="Your current password",
+                           message="Please give your password."):
+    # No password is longer than 200 characters (accounts.MAX_PASSWORD_LENGTH).
     return PasswordField(
-        "Your current password",
-        validators=[DataRequired(message="Please give your password."), Length(max=200)],
+        label,
+        validators=[DataRequired(message=message), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+def email_field(label):
+    return EmailField(
+        label,
+        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
+        render_kw={"autocomplete": "email"},
     )
 
 

@@ -1,5 +1,6 @@
 """Pages more than one blueprint shows: the thread page (the posts blueprint shows a
-refused reply on it, with its errors) and labelling a thread or a post."""
+refused reply on it, with its errors), labelling a thread or a post, and the one
+button a mailed link opens."""
 
 from flask import current_app, flash, redirect, render_template, request
 from flask_login import current_user
@@ -44,3 +45,9 @@ def apply_label(target, back):
     labels.set_label(target, current_user, label, form.note.data or "")
     flash(f"Labelled “{label.name}”." if label else "Label removed.", "success")
     return redirect(back)
+
+
+def mailed_link_page(title, button="Confirm"):
+    """What a mailed link opens: a page with one button that does what the link is for,
+    so that a mail scanner opening the link changes nothing."""
+    return render_template("_partials/confirm.html", title=title, button=button)
