@@ -75,11 +75,16 @@ def can_suspend(user, subject: User) -> Decision:
     return ALLOW
 
 
-def can_ban(user, subject: User) -> Decision:
+def _admin_on_another(user, subject_id: int, refusal: str) -> Decision:
+    """Admin actions an admin never takes on their own account."""
     decision = can_administer(user)
-    if decision and subject.id == user.id:
-        return deny(403, "You cannot ban yourself.")
+    if decision and subject_id == user.id:
+        return deny(403, refusal)
     return decision
+
+
+def can_ban(user, subject: User) -> Decision:
+    return _admin_on_another(user, subject.id, "You cannot ban yourself.")
 
 
 def can_lift(user, subject: User) -> Decision:
@@ -93,19 +98,15 @@ def can_lift(user, subject: User) -> Decision:
 
 
 def can_change_role(user, subject: User) -> Decision:
-    decision = can_administer(user)
-    if decision and subject.id == user.id:
-        return deny(403, "You cannot change your own role; ask another admin.")
-    return decision
+    return _admin_on_another(user, subject.id,
+                             "You cannot change your own role; ask another admin.")
 
 
 def can_reset_two_factor(user, subject: User) -> Decision:
     """For a member who lost both phone and recovery codes; one's own is turned off
     in settings, with a code."""
-    decision = can_administer(user)
-    if decision and subject.id == user.id:
-        return deny(403, "Turn off your own two-step sign-in from your settings.")
-    return decision
+    return _admin_on_another(user, subject.id,
+                             "Turn off your own two-step sign-in from your settings.")
 
 
 def can_review_verifications(user, obj=None) -> Decision:
@@ -113,10 +114,8 @@ def can_review_verifications(user, obj=None) -> Decision:
 
 
 def can_decide_verification(user, verification: ExpertVerification) -> Decision:
-    decision = can_review_verifications(user)
-    if decision and verification.user_id == user.id:
-        return deny(403, "Another admin decides your own request.")
-    return decision
+    return _admin_on_another(user, verification.user_id,
+                             "Another admin decides your own request.")
 
 
 def can_administer(user, obj=None) -> Decision:
