@@ -8,6 +8,7 @@ types and enumerations); import from here: `from forum.models import Post`.
 """
 
 from .base import (
+    AccountRole,
     FlagReason,
     Role,
     TextSize,
@@ -32,6 +33,7 @@ from .moderation import CommunitySetting, Flag, ModerationEvent
 from .users import ExpertVerification, RecoveryCode, User, UserSession
 
 __all__ = [
+    "AccountRole",
     "Category",
     "CommunitySetting",
     "Draft",

@@ -33,10 +33,22 @@ class UTCDateTime(db.TypeDecorator):
 
 
 class Role(enum.StrEnum):
+    """What `users.role` holds. Being an expert is not a role: it is having an approved
+    ExpertVerification (User.is_verified_expert), whatever the role."""
+
     MEMBER = "member"
-    EXPERT = "expert"
     MODERATOR = "moderator"
     ADMIN = "admin"
+
+
+class AccountRole(enum.StrEnum):
+    """What an account is made as (`users create --role`, the demo), and how admin
+    pages name it: a role, or EXPERT, a member with an approved verification."""
+
+    MEMBER = Role.MEMBER.value
+    EXPERT = "expert"
+    MODERATOR = Role.MODERATOR.value
+    ADMIN = Role.ADMIN.value
 
 
 class TextSize(enum.StrEnum):

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Role, TextSize, UTCDateTime, VerificationStatus, _in, utcnow
+from .base import AccountRole, Role, TextSize, UTCDateTime, VerificationStatus, _in, utcnow
 
 
 class User(UserMixin, db.Model):
@@ -85,6 +85,13 @@ class User(UserMixin, db.Model):
         if self.deleted_at is not None:
             return "a former member"
         return self.display_name or self.username
+
+    @property
+    def account_role(self) -> AccountRole:
+        """The role as admin pages and commands name it: a verified member is an expert."""
+        if self.role == Role.MEMBER and self.is_verified_expert:
+            return AccountRole.EXPERT
+        return AccountRole(self.role)
 
     @property
     def role_label(self) -> str:
