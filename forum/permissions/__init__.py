@@ -9,6 +9,7 @@ that list posts ask `visible_posts(user)` for the same reason.
 from flask_login import current_user
 
 from .content import (
+    can_add_to_category,
     can_delete_post,
     can_edit_post,
     can_flag,
@@ -17,6 +18,7 @@ from .content import (
     can_publish_article,
     can_reply,
     can_start_discussion,
+    can_view_article_details,
     can_view_history,
     can_view_post,
     can_view_thread,
@@ -46,6 +48,7 @@ from .people import is_admin, is_moderator, is_suspended, suspension_notice
 from .queries import others_replied, public_posts, public_threads, visible_posts
 
 __all__ = [
+    "can_add_to_category",
     "ALLOW",
     "Decision",
     "LOGIN",
@@ -73,6 +76,7 @@ __all__ = [
     "can_see_own_reports",
     "can_start_discussion",
     "can_suspend",
+    "can_view_article_details",
     "can_view_history",
     "can_view_post",
     "can_view_thread",

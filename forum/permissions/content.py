@@ -12,14 +12,19 @@ from .decisions import ALLOW, NOT_FOUND, Decision, deny
 from .people import _is_active, _member, _owns, _writer, is_moderator
 from .queries import others_replied
 
-_ARCHIVED = "This category is archived: it can be read but not added to."
+
+def can_add_to_category(user, category) -> Decision:
+    """The category's own state, the same for everyone: an archived category can be read
+    but not added to. Its page says so, to moderators too, who still tidy it
+    (`_open_category`)."""
+    if category is not None and category.archived_at:
+        return deny(403, "This category is archived: it can be read but not added to.")
+    return ALLOW
 
 
 def _open_category(user, category) -> Decision:
     """An archived category is read-only for members; moderators still tidy it."""
-    if category is not None and category.archived_at and not is_moderator(user):
-        return deny(403, _ARCHIVED)
-    return ALLOW
+    return ALLOW if is_moderator(user) else can_add_to_category(user, category)
 
 
 # -- reading ---------------------------------------------------------------
@@ -32,6 +37,17 @@ def can_view_thread(user, thread: Thread) -> Decision:
         return deny(404, "This thread was deleted.") if author else NOT_FOUND
     if thread.hidden_at is not None and not author:
         return NOT_FOUND
+    return ALLOW
+
+
+def can_view_article_details(user, thread: Thread) -> Decision:
+    """An article's summary, references and author's box, around its opening post. A
+    deleted article keeps none of its words, for anyone (moderators see only that it
+    was there)."""
+    if not thread.is_article:
+        return NOT_FOUND
+    if thread.deleted_at is not None:
+        return deny(404, "This article was deleted.")
     return ALLOW
 
 
@@ -91,9 +107,7 @@ def can_reply(user, thread: Thread) -> Decision:
         return decision
     if thread.is_locked:
         return deny(403, "This thread is locked.")
-    if thread.category.archived_at:
-        return deny(403, "This category is archived: it can be read but not added to.")
-    return ALLOW
+    return can_add_to_category(user, thread.category)
 
 
 def can_keep_drafts(user, obj=None) -> Decision:
