@@ -22,7 +22,7 @@ from .domain.accounts import create_user, find_by_username
 from .domain.posts import add_reply
 from .domain.threads import Citation, publish_article, start_discussion
 from .extensions import db
-from .models import Category, Role, Thread, User, utcnow
+from .models import AccountRole, Category, Thread, User, utcnow
 
 BULK_PASSWORD = "bulk-load-password"  # noqa: S105 (public, like the demo's: bench/README.md)
 MEMBERS = 20
@@ -105,8 +105,8 @@ def load(threads: int, posts: int, progress: Callable[[int], None] = lambda n: N
     one call for many short threads, another for one long thread. `progress` is
     called with the number of posts written since its last call.
     """
-    members = [_account(f"bulk_member_{n:02d}", Role.MEMBER) for n in range(1, MEMBERS + 1)]
-    expert = _account(EXPERT, Role.EXPERT)
+    members = [_account(f"bulk_member_{n:02d}", AccountRole.MEMBER) for n in range(1, MEMBERS + 1)]
+    expert = _account(EXPERT, AccountRole.EXPERT)
     categories = [_category(slug, name, n) for n, (slug, name) in enumerate(CATEGORIES)]
     done = db.session.scalar(select(func.count(Thread.id)).where(
         Thread.category_id.in_([c.id for c in categories])))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from . import text
 from .extensions import db
-from .models import Post, Role, Thread, User
+from .models import AccountRole, Post, Thread, User
 
 
 def init_app(app: Flask) -> None:
@@ -33,7 +33,8 @@ def users():
 @click.argument("name")
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="At least 10 characters.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
+@click.option("--role", type=click.Choice([r.value for r in AccountRole]),
+              default=AccountRole.MEMBER.value)
 @click.option("--display-name", default="")
 def create_user(name, email, password, role, display_name):
     from .domain.accounts import AccountError
@@ -46,7 +47,7 @@ def create_user(name, email, password, role, display_name):
         )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created {user.role} {user.username!r} (id {user.id}).")
+    click.echo(f"Created {user.account_role} {user.username!r} (id {user.id}).")
 
 
 @click.group(help="Load content.")

@@ -20,13 +20,13 @@ from .domain.moderation import lock_thread, pin_thread
 from .domain.posts import add_reply
 from .domain.threads import Citation, publish_article, start_discussion
 from .extensions import db
-from .models import Category, Role, User, utcnow
+from .models import AccountRole, Category, User, utcnow
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.toml"
 DEMO = tomllib.loads(DEMO_FILE.read_text(encoding="utf-8"))
 
 # (username, role, password). Demo passwords, documented in the README: never reuse them.
-DEMO_ACCOUNTS = [(account["username"], Role(account["role"]), account["password"])
+DEMO_ACCOUNTS = [(account["username"], AccountRole(account["role"]), account["password"])
                  for account in DEMO["accounts"]]
 DEMO_ADMIN = DEMO_ACCOUNTS[0][0]
 MODERATOR = DEMO["moderator"]
@@ -99,7 +99,7 @@ def _create_users(now: datetime) -> dict[str, User]:
     for account in DEMO["accounts"]:
         profile = dict(account)  # what is left after these is profile columns
         username, password = profile.pop("username"), profile.pop("password")
-        role, joined = Role(profile.pop("role")), now - _ago(profile.pop("joined"))
+        role, joined = AccountRole(profile.pop("role")), now - _ago(profile.pop("joined"))
         user = create_user(
             username, _email(username), password, role,
             established=True, confirmed=True, **profile,

@@ -212,7 +212,8 @@ def test_expert_verification_from_request_to_badge_and_back(app, member_browser,
     assert decided.status_code == 302
 
     maria = user_named("maria")
-    assert maria.role == "expert" and maria.verification.checked_register
+    # Being an expert is the approved verification; the role stays what it was.
+    assert maria.role == "member" and maria.verification.checked_register
     assert not maria.verification.checked_link
     profile = member_browser.get("/u/maria").get_data(as_text=True)
     assert "Verified expert" in profile and "NMC" in profile
@@ -224,6 +225,56 @@ def test_expert_verification_from_request_to_badge_and_back(app, member_browser,
     maria = user_named("maria")
     assert maria.role == "member" and not maria.is_verified_expert
     assert "Verified expert" not in member_browser.get("/u/maria").get_data(as_text=True)
+
+
+def _admin_row(admin_browser, username):
+    users = admin_browser.get(f"/admin/users?q={username}").get_data(as_text=True)
+    return re.search(rf"<tr>(?:(?!</tr>).)*>{username}</a>(?:(?!</tr>).)*</tr>", users,
+                     re.S).group(0)
+
+
+def test_a_revoked_expert_stops_publishing_and_loses_the_badge_but_stays_a_member(
+        app, expert, admin):
+    make_category()
+    expert_browser, admin_browser = Browser(app.test_client()), Browser(app.test_client())
+    expert_browser.login("dr_nair")
+    admin_browser.login("admin_lee")
+    assert expert_browser.get("/articles/new").status_code == 200
+    assert "Verified expert" in expert_browser.get("/u/dr_nair").get_data(as_text=True)
+    assert "expert (verified)" in _admin_row(admin_browser, "dr_nair")
+
+    revoked = admin_browser.submit("/admin/users/dr_nair", {"reason": "Registration lapsed."},
+                                   action="/u/dr_nair/revoke-expert")
+    assert revoked.status_code == 302
+
+    refused = expert_browser.get("/articles/new")
+    assert refused.status_code == 403 and "Only verified experts" in refused.get_data(
+        as_text=True)
+    assert "Verified expert" not in expert_browser.get("/u/dr_nair").get_data(as_text=True)
+    row = _admin_row(admin_browser, "dr_nair")
+    assert "member" in row and "expert" not in row
+    assert "role: member" in admin_browser.get("/admin/users/dr_nair").get_data(as_text=True)
+    assert user_named("dr_nair").role == "member"
+
+
+def test_an_expert_made_moderator_and_back_keeps_the_verification(app, expert, admin):
+    admin_browser = Browser(app.test_client())
+    admin_browser.login("admin_lee")
+    assert admin_browser.submit("/admin/users/dr_nair", {"role": "moderator"},
+                                action="/admin/users/dr_nair/role").status_code == 302
+    dr_nair = user_named("dr_nair")
+    assert dr_nair.role == "moderator" and dr_nair.is_verified_expert
+    profile = admin_browser.get("/u/dr_nair").get_data(as_text=True)
+    assert "Verified expert" in profile and "Moderator" in profile
+    assert "moderator (verified)" in _admin_row(admin_browser, "dr_nair")
+
+    admin_browser.submit("/admin/users/dr_nair", {"role": "member"},
+                         action="/admin/users/dr_nair/role")
+    dr_nair = user_named("dr_nair")
+    assert dr_nair.role == "member" and dr_nair.is_verified_expert
+    page = admin_browser.get("/admin/users/dr_nair").get_data(as_text=True)
+    assert "role: expert" in page
+    assert "expert → moderator" in page and "moderator → expert" in page
 
 
 def test_export_holds_profile_and_everything_written(member_browser, member):

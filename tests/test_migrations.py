@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from forum import create_app, schema
 from forum.extensions import db
@@ -84,3 +85,70 @@ def empty_postgres():
 
 def test_postgres_upgrade_matches_models(empty_postgres):
     _assert_matches(*_schema_diff(empty_postgres))
+
+
+# -- data migrations ---------------------------------------------------------------
+
+BEFORE_EXPERT_FROM_VERIFICATION = "af7a04761aab"
+
+
+def _insert_user(conn, username, role, created_at="2026-01-02 03:04:05"):
+    return conn.execute(text(
+        "INSERT INTO users (username, email, role, display_name, bio, credentials, "
+        "affiliation, conflicts, created_at) VALUES (:username, :email, :role, '', '', "
+        "'MS nurse', 'City Hospital', '', :created_at) RETURNING id"),
+        {"username": username, "email": f"{username}@example.org", "role": role,
+         "created_at": created_at}).scalar_one()
+
+
+def _expert_becomes_verified_member(database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with app.app_context():
+        upgrade(revision=BEFORE_EXPERT_FROM_VERIFICATION)
+        with db.engine.begin() as conn:
+            unverified = _insert_user(conn, "old_expert", "expert")
+            verified = _insert_user(conn, "checked_expert", "expert")
+            moderator = _insert_user(conn, "mod_kim", "moderator")
+            conn.execute(text(
+                "INSERT INTO expert_verifications (user_id, status, credentials, affiliation, "
+                "register_name, register_number, evidence_url, requested_at, decision_reason, "
+                "checked_register, checked_number, checked_link) VALUES (:id, 'approved', "
+                "'Neurologist', 'Clinic', 'GMC', '123', '', '2026-02-03 00:00:00', 'checked', "
+                "TRUE, TRUE, FALSE)"), {"id": verified})
+            conn.execute(text("INSERT INTO user_sessions (key, user_id, created_at, user_agent) "
+                              "VALUES ('k1', :id, '2026-03-04 00:00:00', '')"), {"id": unverified})
+
+        upgrade()
+        with db.engine.begin() as conn:
+            roles = dict(conn.execute(text("SELECT id, role FROM users")).all())
+            approved = conn.execute(text(
+                "SELECT user_id, credentials, affiliation, decision_reason FROM "
+                "expert_verifications WHERE status = 'approved' ORDER BY user_id")).all()
+            sessions = conn.execute(text("SELECT count(*) FROM user_sessions")).scalar()
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            _insert_user(conn, "new_expert", "expert")
+
+        downgrade(revision=BEFORE_EXPERT_FROM_VERIFICATION)
+        with db.engine.begin() as conn:
+            roles_after_downgrade = dict(conn.execute(text("SELECT id, role FROM users")).all())
+        downgrade(revision="base")
+        db.engine.dispose()
+
+    assert roles == {unverified: "member", verified: "member", moderator: "moderator"}
+    # The one without a verification gets the one `users create --role expert` makes;
+    # the checked one keeps its own, and gets no second.
+    assert approved == [
+        (unverified, "MS nurse", "City Hospital", "Created as an expert by an operator."),
+        (verified, "Neurologist", "Clinic", "checked"),
+    ]
+    assert sessions == 1, "the users table was rebuilt, and its rows' sessions cascaded away"
+    assert roles_after_downgrade == {unverified: "expert", verified: "expert",
+                                     moderator: "moderator"}
+
+
+def test_sqlite_expert_role_becomes_a_verified_member(tmp_path):
+    _expert_becomes_verified_member(f"sqlite:///{tmp_path / 'experts.db'}")
+
+
+def test_postgres_expert_role_becomes_a_verified_member(empty_postgres):
+    _expert_becomes_verified_member(empty_postgres)

@@ -312,6 +312,9 @@ def test_admins_manage_categories_labels_and_roles(app, admin, member, client):
     member_browser = signed_in(app, member)
     refused = member_browser.get("/c/diet/new")
     assert refused.status_code == 403 and "archived" in refused.get_data(as_text=True)
+    # The category page says it in the rule's words, to the admin who may still tidy it too.
+    notice = "This category is archived: it can be read but not added to."
+    assert notice in page(member_browser, "/c/diet") and notice in page(admin_browser, "/c/diet")
 
     admin_browser.submit("/admin/labels", {"name": "Needs a source", "tone": "info",
                                            "position": "9"})

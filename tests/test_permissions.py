@@ -194,3 +194,35 @@ def test_an_archived_category_takes_no_edits_or_articles_from_members(app, world
     category.archived_at = None
     expect(world, ["login", 403, 403, "ok", "ok", "ok"], p.can_publish_article, category)
     db.session.rollback()
+
+
+def test_a_deleted_article_shows_none_of_its_details_to_anyone(app, world):
+    from forum.domain.visibility import delete
+    from tests.factories import make_article
+
+    users, open_thread, _ = world
+    article = make_article(users["expert"], open_thread.category)
+    #                                  anonymous  member  author  expert  moderator  admin
+    expect(world, ["ok", "ok", "ok", "ok", "ok", "ok"], p.can_view_article_details, article)
+    expect(world, [404] * 6, p.can_view_article_details, open_thread)  # not an article
+    delete(_first_post(article), users["expert"])
+    db.session.flush()
+    assert article.deleted_at is not None
+    expect(world, [404] * 6, p.can_view_article_details, article)
+    db.session.rollback()
+
+
+def test_an_archived_category_says_so_to_everyone(app, world):
+    from forum.models import utcnow
+
+    _, open_thread, _ = world
+    category = open_thread.category
+    expect(world, ["ok"] * 6, p.can_add_to_category, category)
+    category.archived_at = utcnow()
+    # Moderators still tidy it (can_reply, can_start_discussion), but it is archived for them too.
+    expect(world, [403] * 6, p.can_add_to_category, category)
+    assert p.can_add_to_category(None, category).reason == (
+        "This category is archived: it can be read but not added to.")
+    assert p.can_reply(world[0]["member"], open_thread).reason == p.can_add_to_category(
+        None, category).reason
+    db.session.rollback()

@@ -97,10 +97,13 @@ def test_a_deleted_articles_summary_and_disclosure_are_not_shown(
         expert, moderator_browser, category):
     article = make_article(expert, category, summary="SUMMARY-WORDS of the article",
                            disclosure="DISCLOSURE-WORDS: paid by a company")
+    live = body_of(moderator_browser.get(f"/t/{article.id}"))
+    assert "SUMMARY-WORDS" in live and "DISCLOSURE-WORDS" in live and "27145057" in live
     delete_post(opening_post(article), expert)
     page = body_of(moderator_browser.get(f"/t/{article.id}"))
     assert article.title in page and "Deleted by the author." in page
     assert "SUMMARY-WORDS" not in page and "DISCLOSURE-WORDS" not in page
+    assert "27145057" not in page and "References" not in page  # nor its references
 
 
 def _age_deletion(post, days):

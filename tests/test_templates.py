@@ -16,7 +16,7 @@ TEMPLATES = ROOT / "templates"
 _UNESCAPED = re.compile(r"\|\s*safe\b|{%-?\s*autoescape\s+false")
 # Where Python may mark a string as HTML: the renderer and sanitiser, and Post.html,
 # which wraps the column the renderer filled.
-MARKUP_MAKERS = {"forum/text.py", "forum/models.py"}
+MARKUP_MAKERS = {"forum/text.py", "forum/models/content.py"}
 
 
 def _unescaped(source: str) -> list[str]:

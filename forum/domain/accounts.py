@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
 from ..extensions import db
-from ..models import ExpertVerification, Role, User, VerificationStatus, utcnow
+from ..models import AccountRole, ExpertVerification, Role, User, VerificationStatus, utcnow
 from . import mail
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,30}$")
@@ -141,7 +141,7 @@ def create_user(
     username: str,
     email: str,
     password: str,
-    role: str = Role.MEMBER,
+    role: str = AccountRole.MEMBER,
     *,
     established: bool = False,
     confirmed: bool = False,
@@ -150,9 +150,10 @@ def create_user(
     **profile: str,
 ) -> User:
     """Validate and store a new account in one transaction; raises AccountError.
-    An unconfirmed account is mailed its confirmation link (which leads to `next_path`)."""
-    if role not in set(Role):
-        raise_one("role", f"Unknown role {role!r}: use one of {', '.join(Role)}.")
+    An unconfirmed account is mailed its confirmation link (which leads to `next_path`).
+    `role` is an AccountRole: an expert is made a member with an approved verification."""
+    if role not in set(AccountRole):
+        raise_one("role", f"Unknown role {role!r}: use one of {', '.join(AccountRole)}.")
     username, email, password = checked(
         username=(check_username, username),
         email=(check_email, email),
@@ -162,14 +163,14 @@ def create_user(
         username=username,
         email=email,
         password_hash=generate_password_hash(password),
-        role=str(role),
+        role=Role.MEMBER.value if role == AccountRole.EXPERT else str(role),
         display_name=display_name.strip(),
         confirmed_at=utcnow() if confirmed else None,
         established_at=utcnow() if established else None,
         **profile,
     )
     db.session.add(user)
-    if role == Role.EXPERT:
+    if role == AccountRole.EXPERT:
         db.session.add(ExpertVerification(
             user=user,
             status=VerificationStatus.APPROVED,

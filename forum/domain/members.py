@@ -40,15 +40,15 @@ def ban(user: User, admin: User, reason: str) -> None:
 
 
 def set_role(user: User, admin: User, role: str) -> bool:
-    """Grant or revoke moderator and admin roles; verification stays as it is."""
-    if role not in (Role.MEMBER, Role.MODERATOR, Role.ADMIN):
+    """Grant or revoke moderator and admin roles; verification stays as it is (an
+    expert made a moderator is a verified one still, and a member again later)."""
+    if role not in set(Role):
         raise ModerationError("Choose member, moderator or admin.")
-    if role == Role.MEMBER and user.is_verified_expert:
-        role = Role.EXPERT
     if user.role == role:
         return False
-    old, user.role = user.role, role
-    events.record(admin, "role", reason=f"{old} → {role}", subject=user)
+    old = user.account_role
+    user.role = str(role)
+    events.record(admin, "role", reason=f"{old} → {user.account_role}", subject=user)
     events.commit()
     return True
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ExpertVerification, Role, User, VerificationStatus, utcnow
+from ..models import ExpertVerification, User, VerificationStatus, utcnow
 from . import mail
 
 
@@ -74,8 +74,6 @@ def decide_verification(
             old.status = VerificationStatus.REVOKED
         request.status = VerificationStatus.APPROVED
         user.credentials, user.affiliation = request.credentials, request.affiliation
-        if user.role == Role.MEMBER:
-            user.role = Role.EXPERT
     else:
         request.status = VerificationStatus.DECLINED
     mail.queue(user, "verification", request=request)
@@ -91,8 +89,6 @@ def revoke_verification(user: User, admin: User, reason: str) -> bool:
     current.decided_by = admin
     current.decided_at = utcnow()
     current.decision_reason = reason.strip()
-    if user.role == Role.EXPERT:
-        user.role = Role.MEMBER
     db.session.commit()
     db.session.expire(user, ["verification"])
     return True

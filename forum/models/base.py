@@ -1,0 +1,82 @@
+"""What every table module shares: UTC timestamps, and the enumerations whose values
+the CHECK constraints list."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime
+
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC datetimes on both SQLite (which drops the zone) and Postgres."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Role(enum.StrEnum):
+    """What `users.role` holds. Being an expert is not a role: it is having an approved
+    ExpertVerification (User.is_verified_expert), whatever the role."""
+
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class AccountRole(enum.StrEnum):
+    """What an account is made as (`users create --role`, the demo), and how admin
+    pages name it: a role, or EXPERT, a member with an approved verification."""
+
+    MEMBER = Role.MEMBER.value
+    EXPERT = "expert"
+    MODERATOR = Role.MODERATOR.value
+    ADMIN = Role.ADMIN.value
+
+
+class TextSize(enum.StrEnum):
+    NORMAL = "normal"
+    LARGE = "large"
+    LARGEST = "largest"
+
+
+class ThreadKind(enum.StrEnum):
+    DISCUSSION = "discussion"
+    ARTICLE = "article"
+
+
+class VerificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    HARASSMENT = "harassment"
+    MISINFORMATION = "misinformation"
+    PERSONAL_INFO = "personal-info"
+    AT_RISK = "at-risk"
+    OTHER = "other"

@@ -1,0 +1,174 @@
+"""Reading and writing threads and posts: viewing, starting, replying, editing,
+deleting, reporting and labelling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from .. import community, text
+from ..models import Post, Thread, utcnow
+from .decisions import ALLOW, NOT_FOUND, Decision, deny
+from .people import _is_active, _member, _owns, _writer, is_moderator
+from .queries import others_replied
+
+
+def can_add_to_category(user, category) -> Decision:
+    """The category's own state, the same for everyone: an archived category can be read
+    but not added to. Its page says so, to moderators too, who still tidy it
+    (`_open_category`)."""
+    if category is not None and category.archived_at:
+        return deny(403, "This category is archived: it can be read but not added to.")
+    return ALLOW
+
+
+def _open_category(user, category) -> Decision:
+    """An archived category is read-only for members; moderators still tidy it."""
+    return ALLOW if is_moderator(user) else can_add_to_category(user, category)
+
+
+# -- reading ---------------------------------------------------------------
+
+def can_view_thread(user, thread: Thread) -> Decision:
+    if is_moderator(user):
+        return ALLOW
+    author = _is_active(user) and thread.author_id == user.id
+    if thread.deleted_at is not None:
+        return deny(404, "This thread was deleted.") if author else NOT_FOUND
+    if thread.hidden_at is not None and not author:
+        return NOT_FOUND
+    return ALLOW
+
+
+def can_view_article_details(user, thread: Thread) -> Decision:
+    """An article's summary, references and author's box, around its opening post. A
+    deleted article keeps none of its words, for anyone (moderators see only that it
+    was there)."""
+    if not thread.is_article:
+        return NOT_FOUND
+    if thread.deleted_at is not None:
+        return deny(404, "This article was deleted.")
+    return ALLOW
+
+
+def can_view_post(user, post: Post) -> Decision:
+    if is_moderator(user):
+        return ALLOW
+    if post.is_deleted:
+        return deny(404, "This post was deleted.") if _owns(user, post) else NOT_FOUND
+    if (post.is_hidden or post.is_held) and not _owns(user, post):
+        return NOT_FOUND
+    return ALLOW
+
+
+# -- writing ---------------------------------------------------------------
+
+def first_posts_pending(approved_posts: int) -> bool:
+    """Whether a member with this many approved posts still has first posts held
+    (HOLD_FIRST_POSTS of them: 1 holds the first, 2 the first two)."""
+    return approved_posts < community.get("HOLD_FIRST_POSTS")
+
+
+def needs_review(user, html: str, approved_posts: Callable[[], int]) -> bool:
+    """Whether a new post waits for a moderator: a new member's first posts, and links
+    from an account less than a day old. Established accounts and staff never wait.
+    `html` is everything the post would publish, rendered (`text.render` of the body,
+    and for a new thread of its title and other fields too): a link is what the
+    renderer makes one, bare domains and reference links included.
+    `approved_posts` counts the author's posts that passed review, not the one being
+    written; it is called (a COUNT over their posts) only for accounts that are not
+    established."""
+    if user.established_at is not None or is_moderator(user) or user.is_verified_expert:
+        return False
+    if first_posts_pending(approved_posts()):
+        return True
+    return user.created_at > utcnow() - timedelta(days=1) and text.has_links(html)
+
+def can_start_discussion(user, category=None) -> Decision:
+    decision = _writer(user, "start a discussion")
+    return _open_category(user, category) if decision else decision
+
+
+def can_publish_article(user, category=None) -> Decision:
+    """`category` is where the article would go (threads.services.article_category)."""
+    decision = _writer(user, "publish an article")
+    if not decision:
+        return decision
+    if not (user.is_verified_expert or is_moderator(user)):
+        return deny(403, "Only verified experts, moderators and admins can publish articles.")
+    return _open_category(user, category)
+
+
+def can_reply(user, thread: Thread) -> Decision:
+    decision = _writer(user, "reply")
+    if decision and thread.deleted_at is not None:
+        return deny(404, "This thread was deleted.")
+    if not decision or is_moderator(user):
+        return decision
+    if thread.is_locked:
+        return deny(403, "This thread is locked.")
+    return can_add_to_category(user, thread.category)
+
+
+def can_keep_drafts(user, obj=None) -> Decision:
+    """Drafts are private: any signed-in member keeps their own, suspended or not (a
+    suspension stops publishing, not writing for later)."""
+    return _member(user, "keep drafts")
+
+
+def can_edit_post(user, post: Post) -> Decision:
+    decision = _writer(user, "edit posts")
+    if not decision:
+        return decision
+    if post.is_deleted:
+        return deny(404, "This post was deleted.")
+    if is_moderator(user):
+        return ALLOW
+    if not _owns(user, post):
+        return deny(403, "You can only edit your own posts.")
+    if post.thread.is_locked:
+        return deny(403, "This thread is locked.")
+    if post.thread.category.archived_at:
+        return deny(403, "This category is archived: its posts can no longer be edited.")
+    return ALLOW
+
+
+def can_delete_post(user, post: Post) -> Decision:
+    """Authors may delete their posts, but not an opening post others have answered:
+    that would take the conversation from under them. A moderator may; the thread and
+    its replies then stay, under a "removed" opening post (forum.visibility)."""
+    decision = can_edit_post(user, post)
+    if decision and post.is_opening and not is_moderator(user) and others_replied(post):
+        return deny(403, "The opening post of a discussion others have replied to "
+                         "cannot be deleted.")
+    return decision
+
+
+def can_view_history(user, post: Post) -> Decision:
+    """Earlier versions are the author's words too: once the post is deleted nobody,
+    moderators included, reads them through the forum (`purge` later erases them)."""
+    decision = _member(user, "see the edit history")
+    if decision and not (_owns(user, post) or is_moderator(user)):
+        return deny(403, "Only the author and moderators can see a post's edit history.")
+    if decision and post.is_deleted:
+        return deny(404, "This post was deleted, and its history with it.")
+    return decision
+
+
+def can_flag(user, post: Post) -> Decision:
+    decision = _member(user, "report a post")
+    if not decision:
+        return decision
+    if _owns(user, post):
+        return deny(403, "You cannot report your own post.")
+    if post.is_deleted:
+        return deny(404, "This post was deleted.")
+    return ALLOW
+
+
+def can_label(user, target=None) -> Decision:
+    """Evidence labels: moderators, and verified experts, on threads and posts."""
+    decision = _writer(user, "label posts")
+    if decision and not (is_moderator(user) or user.is_verified_expert):
+        return deny(403, "Only moderators and verified experts can label claims.")
+    return decision
