@@ -171,7 +171,7 @@ def _user_page(user, reset_form=None):
 
 
 def _role_choice(user):
-    return user.role if user.role in ("moderator", "admin") else "member"
+    return user.role  # member, moderator or admin: expert is a verification, not a role
 
 
 @bp.post("/admin/users/<username>/role")
@@ -180,7 +180,7 @@ def user_role(username):
     require(can_change_role(current_user, user))
     form = RoleForm()
     if form.validate_on_submit() and members.set_role(user, current_user, form.role.data):
-        flash(f"{user.username} is now {user.role}.", "success")
+        flash(f"{user.username} is now {user.account_role}.", "success")
     return redirect(url_for(".user_detail", username=user.username))
 
 

@@ -179,7 +179,7 @@ def export_data(user: User) -> dict:
         "exported_at": utcnow().isoformat(),
         "profile": {
             "username": user.username, "display_name": user.display_name, "email": user.email,
-            "role": user.role, "bio": user.bio, "credentials": user.credentials,
+            "role": user.account_role, "bio": user.bio, "credentials": user.credentials,
             "affiliation": user.affiliation, "conflicts_of_interest": user.conflicts,
             "joined": when(user.created_at), "email_confirmed": when(user.confirmed_at),
             "preferences": {"text_size": user.text_size, "high_contrast": user.high_contrast,
