@@ -1,14 +1,7 @@
 """Joining and signing in."""
 
-from wtforms import (
-    BooleanField,
-    EmailField,
-    StringField,
-)
-from wtforms.validators import (
-    DataRequired,
-    Length,
-)
+from wtforms import BooleanField, EmailField, StringField
+from wtforms.validators import DataRequired, Length
 
 from ..web.forms import (
     ForumForm,

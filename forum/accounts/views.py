@@ -17,15 +17,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from .. import requestlog
-from ..domain import (
-    accounts,
-    drafts,
-    listings,
-    reports,
-    sessions,
-    signin,
-    two_factor,
-)
+from ..domain import accounts, drafts, listings, reports, sessions, signin, two_factor
 from ..extensions import db, limiter
 from ..limits import per_member, per_recipient
 from ..models import User

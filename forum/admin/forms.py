@@ -9,17 +9,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import (
-    DataRequired,
-    Length,
-    NumberRange,
-    Optional,
-    Regexp,
-)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ..web.forms import (
-    ForumForm,
-)
+from ..web.forms import ForumForm
 from ..web.writing import reason_field
 
 

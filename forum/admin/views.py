@@ -3,27 +3,12 @@ settings, expert verification. Every route is guarded once, by `before_request`:
 admins only (the verification routes too, whatever their address)."""
 
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from .. import community
-from ..domain import (
-    accounts,
-    categories,
-    events,
-    labels,
-    members,
-    verification,
-)
+from ..domain import accounts, categories, events, labels, members, verification
 from ..extensions import db
 from ..models import Category, EvidenceLabel, ExpertVerification, User
 from ..permissions import (

@@ -4,23 +4,10 @@ suspending a member."""
 from datetime import UTC, datetime
 from datetime import time as day_time
 
-from wtforms import (
-    DateField,
-    RadioField,
-    SelectChoice,
-    SelectField,
-    TextAreaField,
-)
-from wtforms.validators import (
-    DataRequired,
-    Length,
-    Optional,
-    ValidationError,
-)
+from wtforms import DateField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..web.forms import (
-    ForumForm,
-)
+from ..web.forms import ForumForm
 from ..web.writing import label_id, reason_field
 
 

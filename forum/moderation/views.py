@@ -1,48 +1,16 @@
 """Moderation. Every route here is guarded once, by `before_request`."""
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import (
-    accounts,
-    categories,
-    events,
-    listings,
-    members,
-    moderation,
-    posts,
-    reports,
-)
+from ..domain import accounts, categories, events, listings, members, moderation, posts, reports
 from ..extensions import db
 from ..models import Category, EvidenceLabel, User
-from ..permissions import (
-    can_ban,
-    can_lift,
-    can_moderate,
-    can_suspend,
-    require,
-)
+from ..permissions import can_ban, can_lift, can_moderate, can_suspend, require
 from ..web.paging import requested_page, require_page_exists
 from ..web.urls import post_url, thread_url
-from ..web.writing import (
-    label_choices,
-)
-from .forms import (
-    HideForm,
-    LockForm,
-    MoveForm,
-    ReasonForm,
-    ResolveForm,
-    SuspendForm,
-)
+from ..web.writing import label_choices
+from .forms import HideForm, LockForm, MoveForm, ReasonForm, ResolveForm, SuspendForm
 
 bp = Blueprint("moderation", __name__)
 
@@ -143,38 +111,38 @@ def log():
     return render_template("moderation/log.html", events=log, args=request.args)
 
 
-# -- threads -------------------------------------------------------------------
+# -- threads and posts: lock, unlock, pin, unpin, hide, restore, move --------------
 
-@bp.post("/t/<id:thread_id>/lock")
-def lock(thread_id):
-    thread = _thread(thread_id)
-    return _act(LockForm(), thread_url(thread),
-                lambda form: moderation.lock_thread(thread, current_user, form.reason.data),
-                "The thread is locked.")
+def _action(rule: str, endpoint: str, load, form_class, act, done: str) -> None:
+    """Register a one-step action on a thread or a post: POST `rule`, its form (a
+    reason), `act(target, form)`, then back to the target with `done`."""
+    def view(**ids):
+        target = load(*ids.values())
+        back = thread_url(target) if load is _thread else post_url(target)
+        return _act(form_class(), back, lambda form: act(target, form), done)
 
-
-@bp.post("/t/<id:thread_id>/unlock")
-def unlock(thread_id):
-    thread = _thread(thread_id)
-    return _act(ReasonForm(), thread_url(thread),
-                lambda form: moderation.unlock_thread(thread, current_user, form.reason.data or ""),
-                "The thread is unlocked.")
+    bp.add_url_rule(rule, endpoint, view, methods=["POST"])
 
 
-@bp.post("/t/<id:thread_id>/pin")
-def pin(thread_id):
-    thread = _thread(thread_id)
-    return _act(ReasonForm(), thread_url(thread),
-                lambda form: moderation.pin_thread(thread, current_user),
-                "The thread is pinned to the top of its category.")
-
-
-@bp.post("/t/<id:thread_id>/unpin")
-def unpin(thread_id):
-    thread = _thread(thread_id)
-    return _act(ReasonForm(), thread_url(thread),
-                lambda form: moderation.unpin_thread(thread, current_user),
-                "The thread is no longer pinned.")
+_action("/t/<id:thread_id>/lock", "lock", _thread, LockForm,
+        lambda thread, form: moderation.lock_thread(thread, current_user, form.reason.data),
+        "The thread is locked.")
+_action("/t/<id:thread_id>/unlock", "unlock", _thread, ReasonForm,
+        lambda thread, form: moderation.unlock_thread(thread, current_user,
+                                                      form.reason.data or ""),
+        "The thread is unlocked.")
+_action("/t/<id:thread_id>/pin", "pin", _thread, ReasonForm,
+        lambda thread, form: moderation.pin_thread(thread, current_user),
+        "The thread is pinned to the top of its category.")
+_action("/t/<id:thread_id>/unpin", "unpin", _thread, ReasonForm,
+        lambda thread, form: moderation.unpin_thread(thread, current_user),
+        "The thread is no longer pinned.")
+_action("/p/<id:post_id>/hide", "hide", _post, HideForm,
+        lambda post, form: moderation.hide_post(post, current_user, form.reason.data),
+        "The post is hidden. Its author has been told why.")
+_action("/p/<id:post_id>/restore", "restore", _post, ReasonForm,
+        lambda post, form: moderation.restore_post(post, current_user, form.reason.data or ""),
+        "The post is visible again.")
 
 
 @bp.post("/t/<id:thread_id>/move")
@@ -187,24 +155,6 @@ def move(thread_id):
     if moderation.move_thread(thread, current_user, category, form.reason.data or ""):
         flash(f"Moved to {category.name}.", "success")
     return redirect(thread_url(thread))
-
-
-# -- posts ---------------------------------------------------------------------
-
-@bp.post("/p/<id:post_id>/hide")
-def hide(post_id):
-    post = _post(post_id)
-    return _act(HideForm(), post_url(post),
-                lambda form: moderation.hide_post(post, current_user, form.reason.data),
-                "The post is hidden. Its author has been told why.")
-
-
-@bp.post("/p/<id:post_id>/restore")
-def restore(post_id):
-    post = _post(post_id)
-    return _act(ReasonForm(), post_url(post),
-                lambda form: moderation.restore_post(post, current_user, form.reason.data or ""),
-                "The post is visible again.")
 
 
 # -- members -------------------------------------------------------------------

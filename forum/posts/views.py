@@ -1,28 +1,12 @@
 """Posts: replies, edits, edit history and deletion."""
 
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import (
-    drafts,
-    listings,
-    posts,
-    reports,
-    threads,
-)
+from ..domain import drafts, listings, posts, reports, threads
 from ..limits import editing, per_member, writing
 from ..permissions import (
-    Refused,
     can_delete_post,
     can_edit_post,
     can_flag,
@@ -35,17 +19,10 @@ from ..permissions import (
     require,
 )
 from ..web.pages import apply_label, render_thread
+from ..web.sending import send_once
 from ..web.urls import post_url
-from ..web.writing import (
-    ArticleEditForm,
-    EditPostForm,
-    FlagForm,
-    ReplyForm,
-    ThreadEditForm,
-)
-from .forms import (
-    DraftForm,
-)
+from ..web.writing import ArticleEditForm, EditPostForm, FlagForm, ReplyForm, ThreadEditForm
+from .forms import DraftForm
 
 bp = Blueprint("posts", __name__)
 
@@ -78,17 +55,11 @@ def reply(thread_id):
     require(can_reply(current_user, thread))
     form = ReplyForm()
     if form.validate_on_submit() and not form.preview.data:
-        try:
-            post = posts.add_reply(thread, current_user, form.body.data,
-                                      submission=form.submission.data)
-        except Refused as refused:  # the thread was locked while they wrote
-            require(refused.decision)
-        except posts.AlreadySent:
-            drafts.sent_before(form, "reply")
-        else:
-            drafts.forget_posted(current_user)
-            flash("Your reply is waiting for a moderator to approve it." if post.is_held
-                  else "Your reply is posted.", "success")
+        post = send_once(form, "reply", lambda: posts.add_reply(
+            thread, current_user, form.body.data, submission=form.submission.data),
+            lambda post: "Your reply is waiting for a moderator to approve it."
+            if post.is_held else "Your reply is posted.")
+        if post is not None:
             return redirect(post_url(post))
     # The whole thread page again, with the reply form holding what was typed.
     last_page = max(1, -(-(thread.reply_count + 1) // current_app.config["POSTS_PER_PAGE"]))

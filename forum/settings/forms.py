@@ -1,19 +1,7 @@
 """A member's settings: profile, address, password, reading, two-step sign-in, leaving."""
 
-from wtforms import (
-    BooleanField,
-    RadioField,
-    SelectChoice,
-    StringField,
-    TextAreaField,
-    URLField,
-)
-from wtforms.validators import (
-    URL,
-    DataRequired,
-    Length,
-    Optional,
-)
+from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField, URLField
+from wtforms.validators import URL, DataRequired, Length, Optional
 
 from ..models import TextSize
 from ..web.forms import (

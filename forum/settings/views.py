@@ -21,18 +21,8 @@ from flask import (
 from flask_login import current_user, logout_user
 
 from .. import requestlog
-from ..domain import (
-    accounts,
-    profiles,
-    two_factor,
-    verification,
-)
-from ..permissions import (
-    can_edit_profile,
-    can_manage_account,
-    needs_two_factor,
-    require,
-)
+from ..domain import accounts, profiles, two_factor, verification
+from ..permissions import can_edit_profile, can_manage_account, needs_two_factor, require
 from ..web import preferences, two_step
 from ..web.forms import EmptyForm, apply_errors
 from ..web.pages import mailed_link_page

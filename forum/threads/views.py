@@ -1,27 +1,10 @@
 """Threads: the front page, categories, threads and tags; starting discussions and articles."""
 
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import (
-    categories,
-    drafts,
-    labels,
-    listings,
-    posts,
-    search,
-    threads,
-)
+from ..domain import categories, drafts, labels, listings, search, threads
 from ..limits import writing
 from ..permissions import (
     can_label,
@@ -32,12 +15,9 @@ from ..permissions import (
 )
 from ..web.pages import apply_label, render_thread
 from ..web.paging import requested_page, require_page_exists
+from ..web.sending import send_once
 from ..web.urls import thread_url
-from ..web.writing import (
-    ArticleForm,
-    DiscussionForm,
-    ReplyForm,
-)
+from ..web.writing import ArticleForm, DiscussionForm, ReplyForm
 
 bp = Blueprint("threads", __name__)
 
@@ -70,18 +50,13 @@ def new_discussion(slug):
     require(can_start_discussion(current_user, category))
     form = DiscussionForm()
     if form.validate_on_submit() and not form.preview.data:
-        try:
-            thread = threads.start_discussion(
-                current_user, category, form.title.data, form.body.data,
-                threads.tags_for(form.title.data, form.tags.data),
-                submission=form.submission.data,
-            )
-        except posts.AlreadySent:
-            drafts.sent_before(form, "discussion")
-        else:
-            drafts.forget_posted(current_user)
-            flash("Your discussion is waiting for a moderator to approve it." if thread.hidden_at
-                  else "Your discussion is posted.", "success")
+        thread = send_once(form, "discussion", lambda: threads.start_discussion(
+            current_user, category, form.title.data, form.body.data,
+            threads.tags_for(form.title.data, form.tags.data),
+            submission=form.submission.data,
+        ), lambda thread: "Your discussion is waiting for a moderator to approve it."
+            if thread.hidden_at else "Your discussion is posted.")
+        if thread is not None:
             return redirect(thread_url(thread))
     drafts.prepare(form)
     return render_template("threads/new_discussion.html", form=form, category=category,
@@ -98,18 +73,13 @@ def new_article():
         form.disclosure.data = current_user.conflicts
     if form.validate_on_submit() and not form.preview.data:
         category = category or abort(404)
-        try:
-            thread = threads.publish_article(
-                current_user, category, form.title.data, form.summary.data, form.body.data,
-                threads.tags_for(form.title.data, form.tags.data),
-                threads.parse_references(form.references.data), form.disclosure.data or "",
-                submission=form.submission.data,
-            )
-        except posts.AlreadySent:
-            drafts.sent_before(form, "article")
-        else:
-            drafts.forget_posted(current_user)
-            flash("Your article is published.", "success")
+        thread = send_once(form, "article", lambda: threads.publish_article(
+            current_user, category, form.title.data, form.summary.data, form.body.data,
+            threads.tags_for(form.title.data, form.tags.data),
+            threads.parse_references(form.references.data), form.disclosure.data or "",
+            submission=form.submission.data,
+        ), lambda thread: "Your article is published.")
+        if thread is not None:
             return redirect(thread_url(thread))
     drafts.prepare(form)
     return render_template("threads/new_article.html", form=form,

@@ -10,12 +10,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import (
-    DataRequired,
-    Length,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..domain import labels, threads
 from ..models import FlagReason
