@@ -4,8 +4,10 @@ On SQLite the index is an FTS5 table; on Postgres a table with a generated
 tsvector column under a GIN index. Either way it is one row per post, named
 `search_posts` (the `search_` prefix keeps it out of the migration check), and
 services keep it current in the same transaction as the write. Queries always
-join back to the posts and threads, so deleted or hidden content cannot appear
-even if the index lags behind.
+join back to the posts and threads and keep only what `permissions.public_posts()`
+and `public_threads()` call public, the rule every list and feed asks, so search
+follows that rule when it changes, and withheld content cannot appear even if the
+index lags behind.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from markupsafe import Markup
+from sqlalchemy import column, delete, func, insert, literal, select, table
 from sqlalchemy import text as sql
+from sqlalchemy.dialects import postgresql
 
 from .. import text
 from ..extensions import db
-from ..models import Post, Thread
+from ..models import Post, Thread, User
+from ..permissions import public_posts, public_threads
 
 START, STOP = "\x02", "\x03"  # snippet markers; normalised text never contains them
 MAX_TERMS = 24
@@ -41,8 +46,21 @@ POSTGRES_DDL = [
 ]
 
 
+# The index as SQLAlchemy sees it, one shape per database. FTS5 has a hidden column
+# named after its table: MATCH, snippet() and bm25() take it to mean the whole row.
+FTS5 = table("search_posts", column("rowid"), column("title"), column("body"),
+             column("search_posts"))
+TSVECTOR = table("search_posts", column("post_id"), column("title"), column("body"),
+                 column("document"))
+
+
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
+
+
+def _key():
+    """The index column that holds the post's id."""
+    return FTS5.c.rowid if _dialect() == "sqlite" else TSVECTOR.c.post_id
 
 
 def create_objects(connection) -> None:
@@ -59,35 +77,28 @@ def drop_objects(connection) -> None:
 # -- keeping the index current ---------------------------------------------
 
 def index_post(post: Post) -> None:
-    """(Re)index one post in the current transaction; the caller commits. Only public
-    posts of live threads are kept (queries check again, should the index lag)."""
+    """(Re)index one post in the current transaction; the caller commits.
+
+    The index holds the posts `public_posts()` calls public, asked of the database
+    after a flush so there is one rule. Whether the thread is public is left to the
+    query (`public_threads()`): a thread is hidden while its opening post is, and its
+    replies are not re-indexed when it comes back."""
     db.session.flush()
     remove_post(post)
-    withheld = post.deleted_at or post.hidden_at or post.held_at
-    if withheld is not None or post.thread.deleted_at is not None:
-        return
+    key = _key()
     title = post.thread.title if post.is_opening else ""
-    body = text.plain(post.body_html)
-    if _dialect() == "sqlite":
-        db.session.execute(
-            sql("INSERT INTO search_posts (rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": post.id, "title": title, "body": body},
-        )
-    else:
-        db.session.execute(
-            sql("INSERT INTO search_posts (post_id, title, body) VALUES (:id, :title, :body)"),
-            {"id": post.id, "title": title, "body": body},
-        )
+    public = select(Post.id, literal(title), literal(text.plain(post.body_html))) \
+        .where(Post.id == post.id, public_posts())
+    db.session.execute(insert(key.table).from_select([key.name, "title", "body"], public))
 
 
 def remove_post(post: Post) -> None:
-    column = "rowid" if _dialect() == "sqlite" else "post_id"
-    db.session.execute(sql(f"DELETE FROM search_posts WHERE {column} = :id"),
-                       {"id": post.id})
+    key = _key()
+    db.session.execute(delete(key.table).where(key == post.id))
 
 
 def clear() -> None:
-    db.session.execute(sql("DELETE FROM search_posts"))
+    db.session.execute(delete(_key().table))
 
 
 # -- searching -------------------------------------------------------------
@@ -139,80 +150,68 @@ class Results:
         ]
 
 
-_VISIBLE = (
-    " JOIN posts p ON p.id = {key}"
-    " JOIN threads t ON t.id = p.thread_id"
-    " LEFT JOIN users u ON u.id = p.author_id"
-    " WHERE p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL"
-    " AND t.deleted_at IS NULL AND t.hidden_at IS NULL"
-)
-
-
 def search(query: str, page: int = 1, per_page: int = 20) -> Results:
-    """Posts matching `query`, best first, with highlighted snippets.
+    """Public posts matching `query`, best first, with highlighted snippets: two
+    statements, the total and the page.
 
     Any string is safe here: words are extracted and quoted for FTS5, and
-    Postgres parses the text with websearch_to_tsquery, which never fails.
+    Postgres parses the text with websearch_to_tsquery, which never fails; either
+    way the text is a bound parameter.
     """
     query = text.normalise(query or "").strip()[:200]
     terms = re.findall(r"\w+", query)[:MAX_TERMS]
     if not terms:
         return Results(query, [], 0, page, per_page)
     if _dialect() == "sqlite":
-        rows, total = _sqlite(terms, page, per_page)
+        match, snippet, rank = _fts5(terms)
     else:
-        rows, total = _postgres(" ".join(terms), page, per_page)
+        match, snippet, rank = _tsvector(" ".join(terms))
+    key = _key()
+    total = db.session.scalar(_public_matches(select(func.count()), key, match))
+    rows = db.session.execute(
+        _public_matches(
+            select(Post.id, Thread.id, Thread.slug, Thread.title, Post.is_opening,
+                   Post.created_at, User.username, User.deleted_at, snippet),
+            key, match,
+        )
+        .outerjoin(User, User.id == Post.author_id)
+        .order_by(rank, Post.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
     return Results(query, [_hit(row) for row in rows], total, page, per_page)
 
 
-def _sqlite(terms: list[str], page: int, per_page: int):
-    match = " ".join(f'"{term}"' for term in terms)
-    joins = _VISIBLE.format(key="search_posts.rowid")
-    total = db.session.execute(
-        sql(f"SELECT count(*) FROM search_posts {joins} AND search_posts MATCH :q"),
-        {"q": match},
-    ).scalar_one()
-    rows = db.session.execute(
-        sql(
-            "SELECT p.id, t.id, t.slug, t.title, p.is_opening, p.created_at, u.username,"
-            " u.deleted_at, snippet(search_posts, 1, :start, :stop, '…', 24)"
-            f" FROM search_posts {joins} AND search_posts MATCH :q"
-            " ORDER BY bm25(search_posts, 4.0, 1.0), p.id DESC LIMIT :limit OFFSET :offset"
-        ),
-        {"q": match, "start": START, "stop": STOP, "limit": per_page,
-         "offset": (page - 1) * per_page},
-    ).all()
-    return rows, total
+def _public_matches(statement, key, match):
+    """`statement` over the index rows that match, joined to their posts and threads
+    and kept to what anyone may find (the rule lists and feeds use)."""
+    return (
+        statement.select_from(key.table)
+        .join(Post, Post.id == key)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(match, public_posts(), public_threads())
+    )
 
 
-def _postgres(words: str, page: int, per_page: int):
-    joins = _VISIBLE.format(key="s.post_id")
-    query = "websearch_to_tsquery('english', :q)"
-    total = db.session.execute(
-        sql(f"SELECT count(*) FROM search_posts s {joins} AND s.document @@ {query}"),
-        {"q": words},
-    ).scalar_one()
-    rows = db.session.execute(
-        sql(
-            "SELECT p.id, t.id, t.slug, t.title, p.is_opening, p.created_at, u.username,"
-            f" u.deleted_at, ts_headline('english', s.body, {query},"
-            "  'StartSel=' || :start || ', StopSel=' || :stop || ', MaxWords=35, MinWords=15')"
-            f" FROM search_posts s {joins} AND s.document @@ {query}"
-            f" ORDER BY ts_rank_cd(s.document, {query}) DESC, p.id DESC"
-            " LIMIT :limit OFFSET :offset"
-        ),
-        {"q": words, "start": START, "stop": STOP, "limit": per_page,
-         "offset": (page - 1) * per_page},
-    ).all()
-    return rows, total
+def _fts5(terms: list[str]):
+    """Each word quoted, so FTS5 syntax in the query is only ever words; title
+    matches weigh four times body matches."""
+    row = FTS5.c.search_posts
+    match = row.match(" ".join(f'"{term}"' for term in terms))
+    return match, func.snippet(row, 1, START, STOP, "…", 24), func.bm25(row, 4.0, 1.0)
+
+
+def _tsvector(words: str):
+    tsquery = postgresql.websearch_to_tsquery("english", words)
+    match = TSVECTOR.c.document.bool_op("@@")(tsquery)
+    snippet = postgresql.ts_headline(
+        "english", TSVECTOR.c.body, tsquery,
+        f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15",
+    )
+    return match, snippet, func.ts_rank_cd(TSVECTOR.c.document, tsquery).desc()
 
 
 def _hit(row) -> Hit:
     post_id, thread_id, slug, title, is_opening, created_at, username, gone, snippet = row
-    if isinstance(created_at, str):  # SQLite hands raw SQL datetimes back as text
-        created_at = datetime.fromisoformat(created_at)
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=UTC)
     return Hit(
         post_id=post_id, thread_id=thread_id, thread_slug=slug, title=title,
         snippet=text.highlight(snippet or "", START, STOP),
@@ -224,12 +223,10 @@ def _hit(row) -> Hit:
 # -- rebuilding ------------------------------------------------------------
 
 def reindex(progress=None) -> int:
-    """Rebuild the whole index; `progress(n)` is called as posts are done."""
+    """Rebuild the whole index; returns how many posts it holds, and `progress(n)`
+    is called as posts are done."""
     clear()
-    ids = db.session.scalars(
-        db.select(Post.id).join(Post.thread)
-        .where(Post.deleted_at.is_(None), Thread.deleted_at.is_(None)).order_by(Post.id)
-    ).all()
+    ids = db.session.scalars(select(Post.id).where(public_posts()).order_by(Post.id)).all()
     for start in range(0, len(ids), 500):
         batch = ids[start:start + 500]
         for post in db.session.scalars(db.select(Post).where(Post.id.in_(batch))):
