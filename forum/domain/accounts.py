@@ -227,11 +227,9 @@ class LinkUse(NamedTuple):
 
 
 def confirm_email(token: str) -> LinkUse | None:
-    payload = read_token("confirm", token, CONFIRM_MAX_AGE)
-    if not payload or len(payload) not in (2, 3):  # links mailed before `next` have two
-        return None
-    user = db.session.get(User, payload[0])
-    if user is None or user.deleted_at or user.email != payload[1]:
+    # Links mailed before `next` was added have two parts.
+    user, payload = token_user("confirm", token, CONFIRM_MAX_AGE, (2, 3))
+    if user is None or user.email != payload[1]:
         return None
     # One UPDATE decides, so the same link sent twice at once signs in once.
     confirmed = db.session.execute(
@@ -257,6 +255,17 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def make_token(purpose: str, *payload) -> str:
     return _serializer(purpose).dumps(list(payload))
+
+
+def token_user(purpose: str, token: str, max_age: int,
+               sizes: tuple[int, ...]) -> tuple[User | None, list]:
+    """The live account a mailed token names, with the token's payload (of one of
+    `sizes` parts, the account id first); (None, []) for anything else."""
+    payload = read_token(purpose, token, max_age)
+    if not payload or len(payload) not in sizes:
+        return None, []
+    user = db.session.get(User, payload[0])
+    return (user, payload) if user is not None and user.deleted_at is None else (None, [])
 
 
 def read_token(purpose: str, token: str, max_age: int) -> list | None:

@@ -36,7 +36,7 @@ from .accounts import (
     find_by_email,
     make_token,
     raise_one,
-    read_token,
+    token_user,
 )
 
 # Words of the badges the forum itself puts beside a name: in a display name they
@@ -140,11 +140,8 @@ def request_email_change(user: User, current_password: str, new_email: str,
 
 
 def confirm_email_change(token: str) -> User | None:
-    payload = read_token("email", token, EMAIL_CHANGE_MAX_AGE)
-    if not payload or len(payload) != 3:
-        return None
-    user = db.session.get(User, payload[0])
-    if user is None or user.deleted_at or user.email != payload[1]:
+    user, payload = token_user("email", token, EMAIL_CHANGE_MAX_AGE, (3,))
+    if user is None or user.email != payload[1]:
         return None
     try:
         new_email = check_email(payload[2])

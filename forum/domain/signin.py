@@ -25,8 +25,8 @@ from .accounts import (
     checked,
     find_by_login,
     make_token,
-    read_token,
     text_of,
+    token_user,
 )
 
 
@@ -93,11 +93,8 @@ def send_sign_in_link(identifier: str, next_path: str | None = None) -> None:
 def use_sign_in_link(token: str) -> LinkUse | None:
     """The account a sign-in link is for, if it is fresh and no link was used since it
     was made; using it spends it (and confirms the address it was mailed to)."""
-    payload = read_token("sign-in", token, SIGN_IN_LINK_MAX_AGE)
-    if not payload or len(payload) != 3 or not isinstance(payload[1], int | float):
-        return None
-    user = db.session.get(User, payload[0])
-    if user is None or user.deleted_at or not user.password_hash:
+    user, payload = token_user("sign-in", token, SIGN_IN_LINK_MAX_AGE, (3,))
+    if user is None or not isinstance(payload[1], int | float) or not user.password_hash:
         return None
     made = datetime.fromtimestamp(payload[1], UTC)
     now = utcnow()
@@ -128,11 +125,8 @@ def request_password_reset(email: str) -> None:
 
 
 def user_for_reset(token: str) -> User | None:
-    payload = read_token("reset", token, RESET_MAX_AGE)
-    if not payload or len(payload) != 2:
-        return None
-    user = db.session.get(User, payload[0])
-    if user is None or user.deleted_at or _password_fingerprint(user) != payload[1]:
+    user, payload = token_user("reset", token, RESET_MAX_AGE, (2,))
+    if user is None or _password_fingerprint(user) != payload[1]:
         return None
     return user
 
