@@ -300,6 +300,22 @@ def test_the_log_lists_every_action_and_filters(moderator_browser, thread, other
     assert "<td>hide</td>" in about_sam and "<td>pin</td>" not in about_sam
 
 
+def test_a_category_address_already_in_use_is_refused_beside_the_field(app, admin, client):
+    admin_browser = signed_in(app, admin)
+    first = {"slug": "diet", "name": "Diet and MS", "description": "", "position": "1"}
+    assert admin_browser.submit("/admin/categories", first).status_code == 302
+    events = db.session.scalar(select(func.count(ModerationEvent.id)))
+    again = admin_browser.submit("/admin/categories", {**first, "name": "Food"})
+    assert again.status_code == 200
+    assert "A category already uses that address." in again.get_data(as_text=True)
+    assert 'value="Food"' in again.get_data(as_text=True), "what the admin typed is kept"
+    from forum.models import Category
+
+    assert db.session.scalars(select(Category.name).where(Category.slug == "diet")).all() \
+        == ["Diet and MS"]
+    assert db.session.scalar(select(func.count(ModerationEvent.id))) == events
+
+
 def test_admins_manage_categories_labels_and_roles(app, admin, member, client):
     admin_browser = signed_in(app, admin)
     admin_browser.submit("/admin/categories", {"slug": "diet", "name": "Diet and MS",

@@ -5,12 +5,11 @@ admins only (the verification routes too, whatever their address)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
 from .. import community
 from ..domain import accounts, categories, events, labels, members, verification
 from ..extensions import db
-from ..models import Category, EvidenceLabel, ExpertVerification, User
+from ..models import Category, EvidenceLabel, ExpertVerification
 from ..permissions import (
     can_administer,
     can_change_role,
@@ -37,19 +36,16 @@ def require_admin():
     require(can_administer(current_user))
 
 
-def _all_labels():
-    return db.session.scalars(select(EvidenceLabel).order_by(EvidenceLabel.position)).all()
-
-
 @bp.route("/admin/categories", methods=["GET", "POST"])
 def category_list():
     form = CategoryForm()
     if form.validate_on_submit():
-        if db.session.scalar(select(Category.id).where(Category.slug == form.slug.data)):
-            form.slug.errors = ["A category already uses that address."]
-        else:
+        try:
             categories.save_category(current_user, None, form.slug.data, form.name.data,
-                                   form.description.data or "", form.position.data or 0)
+                                     form.description.data or "", form.position.data or 0)
+        except events.ModerationError as error:
+            form.slug.errors = [str(error)]
+        else:
             flash(f"Category “{form.name.data}” created.", "success")
             return redirect(url_for(".category_list"))
     return render_template("admin/categories.html", categories=categories.categories(), form=form)
@@ -96,7 +92,7 @@ def label_list():
         else:
             flash(f"Label “{form.name.data}” added.", "success")
             return redirect(url_for(".label_list"))
-    return render_template("admin/labels.html", labels=_all_labels(), form=form)
+    return render_template("admin/labels.html", labels=labels.all_labels(), form=form)
 
 
 @bp.post("/admin/labels/<id:label_id>")
@@ -133,12 +129,7 @@ def label_archive(label_id):
 @bp.get("/admin/users")
 def user_list():
     query_text = request.args.get("q", "").strip()[:100]
-    query = select(User).where(User.deleted_at.is_(None)).order_by(func.lower(User.username))
-    if query_text:
-        pattern = f"%{query_text.lower()}%"
-        query = query.where(or_(func.lower(User.username).like(pattern),
-                                func.lower(User.email).like(pattern)))
-    users = db.paginate(query, page=requested_page(), per_page=50, error_out=False)
+    users = members.directory(query_text, requested_page(), per_page=50)
     require_page_exists(users)
     return render_template("admin/users.html", users=users, q=query_text)
 

@@ -50,6 +50,10 @@ class FieldError(ValueError):
 
 # -- finding users ---------------------------------------------------------------
 
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
 def find_by_username(username: str) -> User | None:
     return db.session.scalar(
         select(User).where(func.lower(User.username) == username.lower(), User.deleted_at.is_(None))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Category, User
 from . import events
+from .events import ModerationError
 
 
 def categories() -> list[Category]:
@@ -32,6 +33,8 @@ def article_category() -> Category | None:
 def save_category(admin: User, category: Category | None, slug: str, name: str,
                   description: str, position: int) -> Category:
     created = category is None
+    if created and category_by_slug(slug) is not None:
+        raise ModerationError("A category already uses that address.")
     if created:
         category = Category(slug=slug)
         db.session.add(category)

@@ -18,6 +18,17 @@ def active_labels() -> list[EvidenceLabel]:
     ).all()
 
 
+def in_use(label_id: int) -> EvidenceLabel | None:
+    """The label with this id if it can be put on something now (not archived)."""
+    label = db.session.get(EvidenceLabel, label_id) if label_id else None
+    return label if label is not None and label.archived_at is None else None
+
+
+def all_labels() -> list[EvidenceLabel]:
+    """The whole list as admins keep it, archived labels included."""
+    return db.session.scalars(select(EvidenceLabel).order_by(EvidenceLabel.position)).all()
+
+
 def set_label(target: Thread | Post, user: User, label: EvidenceLabel | None, note: str,
               commit: bool = True) -> None:
     """Put `label` (or none) on a thread or a post, with who and why."""

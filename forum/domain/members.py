@@ -6,9 +6,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
 from ..models import Role, User, utcnow
 from . import events, two_factor
 from .events import ModerationError
+
+
+def directory(search: str, page: int, per_page: int):
+    """Live accounts by username, narrowed to usernames or addresses containing
+    `search` (the admin's list of members)."""
+    query = select(User).where(User.deleted_at.is_(None)).order_by(func.lower(User.username))
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(User.username).like(pattern),
+                                func.lower(User.email).like(pattern)))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def suspend(user: User, moderator: User, until: datetime, reason: str) -> None:

@@ -3,9 +3,19 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import accounts, categories, events, listings, members, moderation, posts, reports
+from ..domain import (
+    accounts,
+    categories,
+    events,
+    labels,
+    listings,
+    members,
+    moderation,
+    posts,
+    reports,
+)
 from ..extensions import db
-from ..models import Category, EvidenceLabel, User
+from ..models import Category
 from ..permissions import can_ban, can_lift, can_moderate, can_suspend, require
 from ..web.paging import requested_page, require_page_exists
 from ..web.urls import post_url, thread_url
@@ -64,15 +74,13 @@ def resolve(key):
     if not (ident.isascii() and ident.isdigit()) or int(ident) >= 2**31:
         abort(404)
     post = posts.get_post(int(ident)) if kind == "post" else None
-    subject = db.session.get(User, int(ident)) if kind == "user" else None
+    subject = accounts.get_user(int(ident)) if kind == "user" else None
     if post is None and subject is None:
         abort(404)
     form = label_choices(ResolveForm())
     if not form.validate_on_submit():
         return _refused_form(form, url_for(".queue"))
-    label = db.session.get(EvidenceLabel, form.label.data) if form.label.data else None
-    if label is not None and label.archived_at is not None:
-        label = None
+    label = labels.in_use(form.label.data)
     try:
         count = reports.resolve_reports(current_user, post, subject, form.action.data,
                                          form.note.data or "", label)

@@ -6,8 +6,6 @@ from flask import current_app, flash, redirect, render_template, request
 from flask_login import current_user
 
 from ..domain import categories, drafts, labels, listings, posts
-from ..extensions import db
-from ..models import EvidenceLabel
 from ..permissions import can_moderate, can_view_post
 from .paging import requested_page, require_page_exists
 from .writing import LabelForm, label_choices
@@ -38,8 +36,8 @@ def apply_label(target, back):
     if not form.validate_on_submit():
         flash("Please choose a label from the list.", "error")
         return redirect(back)
-    label = db.session.get(EvidenceLabel, form.label.data) if form.label.data else None
-    if form.label.data and (label is None or label.archived_at is not None):
+    label = labels.in_use(form.label.data)
+    if form.label.data and label is None:
         flash("Please choose a label from the list.", "error")
         return redirect(back)
     labels.set_label(target, current_user, label, form.note.data or "")
