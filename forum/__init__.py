@@ -4,9 +4,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, requestlog, schema, sqlite
+from . import cli, i18n, requestlog, schema, sqlite
 from .config import load_config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .permissions import can
 from .web import errors, http, security
 
@@ -58,6 +58,10 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    babel.init_app(app, default_locale=app.config["DEFAULT_LOCALE"],
+                   default_timezone=app.config["DEFAULT_TIMEZONE"],
+                   locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."
@@ -77,6 +81,14 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(package.bp)
 
 
+def page_language() -> str:
+    """The selected locale as an HTML lang value ("en", "es", "pt-BR")."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale else "en"
+
+
 def register_template_globals(app: Flask) -> None:
     from . import dates, text
     from .models import utcnow
@@ -84,7 +96,8 @@ def register_template_globals(app: Flask) -> None:
     from .web import preferences
 
     app.jinja_env.globals.update(can=can, standing_of=standing_of,
-                                 site_name=app.config["SITE_NAME"], now_utc=utcnow)
+                                 site_name=app.config["SITE_NAME"], now_utc=utcnow,
+                                 page_language=page_language, language_names=i18n.language_names)
     app.context_processor(lambda: {"reading": preferences.current()})
     app.jinja_env.filters.update(
         excerpt=text.excerpt,

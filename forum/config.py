@@ -171,6 +171,12 @@ def load_config(instance_path: Path) -> dict:
         "ARTICLE_CATEGORY": "research-news",
         "POSTS_PER_PAGE": 20,
         "SITE_NAME": "MS Community Forum",
+        # Languages the interface is translated into (translations/<code>); a reader's
+        # choice, then their browser's Accept-Language, then DEFAULT_LOCALE decides.
+        "LANGUAGES": ("en", "es"),
+        "DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "").strip() or "en",
+        # Dates are shown in a member's own time zone, visitors' in this one.
+        "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "").strip() or "UTC",
         # Moderators and admins must turn on two-step sign-in before using the forum.
         # On by default in production; off elsewhere so scripted set-ups keep working.
         "REQUIRE_STAFF_TWO_FACTOR": _flag("REQUIRE_STAFF_TWO_FACTOR", production),

@@ -11,7 +11,7 @@ from functools import partial
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import text
+from .. import i18n, text
 from ..extensions import db
 from ..models import (
     ExpertVerification,
@@ -104,6 +104,20 @@ def update_preferences(user: User, text_size: str, high_contrast: bool,
     db.session.commit()
 
 
+def update_language(user: User, locale: str | None, timezone: str | None) -> None:
+    """The member's interface language and time zone; a value that is not one of the
+    forum's languages or a known time zone is refused (the form says so first)."""
+    if locale is not None:
+        if not i18n.is_language(locale):
+            raise ValueError(f"not a language of this forum: {locale!r}")
+        user.locale = locale
+    if timezone is not None:
+        if not i18n.is_timezone(timezone):
+            raise ValueError(f"not a time zone: {timezone!r}")
+        user.timezone = timezone
+    db.session.commit()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash or "", current):
         raise_one("current_password", "That is not your current password.")
@@ -180,7 +194,8 @@ def export_data(user: User) -> dict:
             "affiliation": user.affiliation, "conflicts_of_interest": user.conflicts,
             "joined": when(user.created_at), "email_confirmed": when(user.confirmed_at),
             "preferences": {"text_size": user.text_size, "high_contrast": user.high_contrast,
-                            "energy_saver": user.energy_saver},
+                            "energy_saver": user.energy_saver,
+                            "locale": user.locale, "timezone": user.timezone},
         },
         "threads": [
             # A deleted post's words are not shown to anyone, its author included.

@@ -45,6 +45,10 @@ class User(UserMixin, db.Model):
     high_contrast: Mapped[bool] = mapped_column(Boolean, default=False)
     # For bad days: larger text, higher contrast, no motion, one column, bigger controls.
     energy_saver: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The interface language (a code in LANGUAGES) and IANA time zone the member chose;
+    # unset, the browser's language and DEFAULT_TIMEZONE are used (forum/i18n.py).
+    locale: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     # Two-step sign-in (TOTP). The secret is set only once the member has proved their
     # app produces codes, and is stored encrypted (two_factor.seal, a Fernet token); the
     # last accepted time step stops a code being used twice.

@@ -1,8 +1,18 @@
 """A member's settings: profile, address, password, reading, two-step sign-in, leaving."""
 
-from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField, URLField
-from wtforms.validators import URL, DataRequired, Length, Optional
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
+from .. import i18n
 from ..models import TextSize
 from ..web.forms import (
     ForumForm,
@@ -75,6 +85,27 @@ class PreferencesForm(ForumForm):
         description="For bad days: larger text, higher contrast, no movement, "
         "one column and bigger buttons, all at once.",
     )
+    # Not required: a form sent without them (older pages, scripts) keeps what is set.
+    # The choices are checked here, not by WTForms, so a wrong value gets a clear message.
+    language = SelectField(_l("Language"), validate_choice=False)
+    timezone = SelectField(
+        _l("Time zone"), validate_choice=False,
+        description=_l("Dates and times are shown in this time zone."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = list(i18n.language_names())
+        self.timezone.choices = sorted(i18n.timezones())
+
+    def validate_language(self, field):
+        if field.data and not i18n.is_language(field.data):
+            raise ValidationError(_l("Please choose one of the languages in the list."))
+
+    def validate_timezone(self, field):
+        if field.data and not i18n.is_timezone(field.data):
+            raise ValidationError(_l("Please choose a time zone from the list, such as "
+                                     "Europe/London."))
 
 
 class VerificationRequestForm(ForumForm):

@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 
-from .. import requestlog
+from .. import i18n, requestlog
 from ..domain import accounts, profiles, two_factor, verification
 from ..permissions import can_edit_profile, can_manage_account, needs_two_factor, require
 from ..web import preferences, two_step
@@ -43,7 +43,7 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
 OPEN_TO_VISITORS = {"settings.reading_preferences", "settings.toggle_energy_saver",
-                    "settings.confirm_email_change"}
+                    "settings.choose_language", "settings.confirm_email_change"}
 
 
 @bp.before_request
@@ -58,7 +58,7 @@ def _settings(**forms):
     forms.setdefault("profile_form", profile_form(obj=user))
     forms.setdefault("email_form", EmailChangeForm(formdata=None))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
-    forms.setdefault("preferences_form", PreferencesForm(formdata=None, obj=user))
+    forms.setdefault("preferences_form", PreferencesForm(formdata=None, obj=preferences.current()))
     return render_template("settings/settings.html", resend_form=EmptyForm(),
                            pending_verification=verification.pending_verification(user), **forms)
 
@@ -134,7 +134,7 @@ def reading_preferences():
         response = redirect(safe_next(request.args.get("next")) if not current_user.is_authenticated
                             else url_for(".index", _anchor="reading"))
         preferences.save(response, form.text_size.data, form.high_contrast.data,
-                         form.energy_saver.data)
+                         form.energy_saver.data, form.language.data, form.timezone.data)
         flash("Your reading preferences are saved.", "success")
         return response
     return render_template("settings/preferences.html", form=form)
@@ -244,6 +244,17 @@ def toggle_energy_saver():
     response = redirect(safe_next(request.form.get("next")))
     preferences.save(response, now.text_size, now.high_contrast, not now.energy_saver)
     flash("Energy-saver mode is " + ("off." if now.energy_saver else "on."), "success")
+    return response
+
+
+@bp.post("/language")
+def choose_language():
+    """The footer's language switch, for visitors (a cookie) and members (their account)."""
+    language = request.form.get("language", "")
+    if not EmptyForm().validate_on_submit() or not i18n.is_language(language):
+        abort(400)
+    response = redirect(safe_next(request.form.get("next")))
+    preferences.save_language(response, language)
     return response
 
 

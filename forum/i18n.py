@@ -1,0 +1,69 @@
+"""Which language and time zone a page is in (Flask-Babel's selectors), and the
+choices a reader may make.
+
+Language: the signed-in member's setting, then a visitor's `lang` cookie, then the
+browser's Accept-Language (best match among LANGUAGES), then DEFAULT_LOCALE.
+Time zone: the member's setting, then DEFAULT_TIMEZONE. The choice never changes a URL.
+"""
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask import current_app, has_request_context, request
+from flask_login import current_user
+
+COOKIE = "lang"
+
+# Each language named in itself, so a reader finds their own in a list they cannot read.
+NAMES = {"en": "English", "es": "Español"}
+
+
+def languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def language_names() -> list[tuple[str, str]]:
+    return [(code, NAMES.get(code, code)) for code in languages()]
+
+
+def is_language(value: str | None) -> bool:
+    return bool(value) and value in languages()
+
+
+@cache
+def timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_timezone(value: str | None) -> bool:
+    return bool(value) and value in timezones()
+
+
+def _member():
+    return current_user if has_request_context() and current_user.is_authenticated else None
+
+
+def select_locale() -> str:
+    default = current_app.config["DEFAULT_LOCALE"]
+    if not has_request_context():  # mail rendered from the command line
+        return default
+    member = _member()
+    if member is not None and is_language(member.locale):
+        return member.locale
+    cookie = request.cookies.get(COOKIE)
+    if is_language(cookie):
+        return cookie
+    return request.accept_languages.best_match(languages()) or default
+
+
+def select_timezone() -> str:
+    member = _member()
+    if member is not None and is_timezone(member.timezone):
+        return member.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def remember_visitor_language(response, language: str) -> None:
+    """A visitor's choice, kept in a cookie like the reading preferences."""
+    response.set_cookie(COOKIE, language, max_age=365 * 24 * 3600, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
