@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install dev checker clean
+.PHONY: run test lint install dev checker clean translations
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -46,6 +46,25 @@ $(VNU_JAR): package.json package-lock.json
 	fi
 
 checker: $(VNU_JAR)
+
+# Catalogs: strings marked in forum/ and templates/ (babel.cfg) go into messages.pot, each
+# language's translations/<code>/LC_MESSAGES/messages.po is brought up to date (a new code
+# in LANGUAGES gets one), and the .po files are compiled to the .mo files the app reads.
+# The .mo files are committed (tests/test_i18n.py checks they match the .po files), so a
+# fresh clone runs without this step.
+TRANSLATED := es
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --sort-by-file --project "MS Community Forum" -o translations/messages.pot .
+	@for lang in $(TRANSLATED); do \
+	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i translations/messages.pot -d translations -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$lang; \
+	  fi; \
+	done
+	$(BIN)/pybabel compile -d translations --statistics
 
 lint: dev
 	$(BIN)/ruff check .

@@ -62,6 +62,9 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, default_locale=app.config["DEFAULT_LOCALE"],
                    default_timezone=app.config["DEFAULT_TIMEZONE"],
                    locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    # Flask-Babel keeps its choice on `g`, which outlives a request when an app context
+    # was pushed around it (tests, scripts): each request chooses afresh, first of all.
+    app.before_request_funcs.setdefault(None, []).insert(0, i18n.forget_choice)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."

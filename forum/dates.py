@@ -1,7 +1,17 @@
-"""How times read on the page ("24 Nov 2026", "3 hours ago") and how they are written
-for machines in `<time datetime>` ("2026-11-24T09:30:00Z")."""
+"""How times read on the page ("24 Nov 2026", "3 hours ago", "hace 3 horas") and how they
+are written for machines in `<time datetime>` ("2026-11-24T09:30:00Z").
 
-from datetime import UTC, datetime
+The words go through Babel in the page's language, and the day and hour are the reader's
+time zone (forum/i18n.py chooses both); naive values are UTC, as the database stores them.
+"""
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import format_date, format_datetime, format_timedelta, gettext, to_user_timezone
+
+# Day, short month, year: "24 Nov 2026" in English, "24 nov 2026" in Spanish.
+DATE = "d MMM y"
 
 
 def machine_datetime(value: datetime) -> str:
@@ -14,21 +24,28 @@ def machine_datetime(value: datetime) -> str:
 
 
 def human_date(value: datetime) -> str:
-    return f"{value.day} {value:%b %Y}"
+    return format_date(value, DATE)
 
 
 def human_datetime(value: datetime) -> str:
-    return f"{value.day} {value:%b %Y, %H:%M} UTC"
+    """"24 Nov 2026, 09:30 UTC": the zone's abbreviation says which clock it is."""
+    zone = to_user_timezone(value).strftime("%Z")
+    return f"{format_datetime(value, DATE + ', HH:mm')} {zone}"
 
 
 def time_ago(value: datetime, now: datetime | None = None) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
     if seconds < 60:
-        return "just now"
+        return gettext("just now")
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = seconds // size
             if unit == "day" and count > 30:
                 return human_date(value)
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+            # Whole units counted down, as before ("59 minutes ago", never rounded up to
+            # "1 hour"); Babel only words it, in the reader's language and plural.
+            return format_timedelta(timedelta(seconds=-count * size), granularity=unit,
+                                    threshold=math.inf, add_direction=True)
     return human_date(value)

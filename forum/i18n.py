@@ -10,7 +10,9 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask import current_app, has_request_context, request
+from flask_babel import refresh
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 COOKIE = "lang"
 
@@ -40,7 +42,12 @@ def is_timezone(value: str | None) -> bool:
 
 
 def _member():
-    return current_user if has_request_context() and current_user.is_authenticated else None
+    if not has_request_context():
+        return None
+    try:
+        return current_user if current_user.is_authenticated else None
+    except SQLAlchemyError:  # the error page for a database that is down: read as a visitor
+        return None
 
 
 def select_locale() -> str:
@@ -61,6 +68,10 @@ def select_timezone() -> str:
     if member is not None and is_timezone(member.timezone):
         return member.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def forget_choice() -> None:
+    refresh()
 
 
 def remember_visitor_language(response, language: str) -> None:

@@ -284,6 +284,7 @@ ROWS = [
     Row("GET", "/settings/preferences", everyone(200)),
     Row("POST", "/settings/preferences", (302,) + (W,) * 6),  # visitors: a cookie
     Row("POST", "/settings/energy-saver", (302,) + (W,) * 6),
+    Row("POST", "/settings/language", (302,) + (W,) * 6),  # visitors: a cookie
     Row("GET", "/settings/verification", signed_in(200)),
     Row("POST", "/settings/verification", signed_in(W)),
     Row("GET", "/settings/export", signed_in(200)),
@@ -358,6 +359,7 @@ FORMS = {
                                  "new_password": "a quiet evening by the river",
                                  "confirm": "a quiet evening by the river"},
     "settings.reading_preferences": {"text_size": "large"},
+    "settings.choose_language": {"language": "es"},
     "settings.request_verification": {
         "credentials": "MS nurse", "affiliation": "Royal Infirmary", "register_name": "NMC",
         "register_number": "12A3456B", "evidence_url": "https://example.org/register/12A3456B",

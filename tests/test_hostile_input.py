@@ -198,7 +198,8 @@ def refused() -> None:
 EXAMPLES = {
     "register": 60, "login": 30, "login ?next": 15, "reset request": 30, "sign-in link": 20,
     "reset": 15, "profile": 40, "expert profile": 30, "email change": 25, "password change": 15,
-    "reading preferences": 30, "verification request": 40, "delete account": 10,
+    "reading preferences": 30, "language switch": 20, "verification request": 40,
+    "delete account": 10,
     "two-step sign-in": 25, "discussion": 100, "article": 75, "reply": 80, "edit reply": 50,
     "edit opening post": 50, "flag": 45, "report member": 40, "lock/unlock": 40,
     "move/pin/unpin": 30, "hide/restore": 40, "label": 40, "resolve reports": 30,
@@ -633,7 +634,8 @@ def test_password_change(member_browser, member, password_now, fields):
 
 
 @hostile_settings("reading preferences")
-@given(fields=overrides("text_size", "high_contrast", "energy_saver"), signed=st.booleans())
+@given(fields=overrides("text_size", "high_contrast", "energy_saver", "language", "timezone"),
+       signed=st.booleans())
 def test_reading_preferences(app, member_browser, fields, signed):
     payload("reading preferences")
     browser = member_browser if signed else Browser(app.test_client())
@@ -644,6 +646,21 @@ def test_reading_preferences(app, member_browser, fields, signed):
         check_page(browser.get(response.headers["Location"]))
     else:
         check_refused(response, {})
+
+
+@hostile_settings("language switch")
+@given(fields=overrides("language", "next"), signed=st.booleans())
+def test_language_switch(app, member_browser, fields, signed):
+    payload("language switch")
+    browser = member_browser if signed else Browser(app.test_client())
+    response = send(browser, "/settings/language", {"language": "es", "next": "/", **fields})
+    if response.status_code == 413:
+        check_page(response)
+    elif sent(fields.get("language", "es")) in ("en", "es"):
+        assert response.status_code == 302, page_of(response)[:600]
+        check_page(browser.get(response.headers["Location"]))
+    else:
+        check_flashed_error(browser, response)
 
 
 VERIFICATION = {"credentials": "Consultant neurologist, MD", "affiliation": "City Hospital",
@@ -1514,7 +1531,8 @@ COVERED = {
     "accounts.register", "accounts.login", "accounts.login_code", "accounts.reset_request",
     "accounts.request_sign_in_link",
     "accounts.reset", "settings.index", "settings.change_email", "settings.change_password",
-    "settings.reading_preferences", "settings.request_verification", "settings.delete_account",
+    "settings.reading_preferences", "settings.choose_language", "settings.request_verification",
+    "settings.delete_account",
     "settings.enable_two_factor", "settings.disable_two_factor", "settings.new_recovery_codes",
     "accounts.report_user", "admin.decide_verification", "admin.revoke_expert",
     "threads.new_discussion", "threads.new_article", "threads.label", "posts.reply",

@@ -1,5 +1,6 @@
 """Joining and signing in."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -40,12 +41,12 @@ class RegisterForm(ForumForm):
 
 class LoginForm(ForumForm):
     username = StringField(
-        "Username or email",
-        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
+        _l("Username or email"),
+        validators=[DataRequired(message=_l("Please fill this in.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
-    password = current_password_field("Password")
-    remember = BooleanField("Keep me signed in on this device")
+    password = current_password_field(_l("Password"), _l("Please give your password."))
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class SignInLinkForm(ForumForm):

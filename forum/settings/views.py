@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from .. import i18n, requestlog
@@ -250,11 +251,14 @@ def toggle_energy_saver():
 @bp.post("/language")
 def choose_language():
     """The footer's language switch, for visitors (a cookie) and members (their account)."""
-    language = request.form.get("language", "")
-    if not EmptyForm().validate_on_submit() or not i18n.is_language(language):
+    if not EmptyForm().validate_on_submit():
         abort(400)
+    language = request.form.get("language", "")
     response = redirect(safe_next(request.form.get("next")))
-    preferences.save_language(response, language)
+    if i18n.is_language(language):
+        preferences.save_language(response, language)
+    else:
+        flash(_("Please choose one of the languages in the list."), "error")
     return response
 
 

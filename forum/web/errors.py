@@ -3,6 +3,7 @@
 import logging
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
@@ -16,14 +17,14 @@ from .security import url_parts
 log = logging.getLogger("forum.errors")  # as operators know it
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You do not have permission to do that.",
-    404: "We could not find that page. It may have been moved or removed.",
-    405: "That action is not available here.",
-    413: "That was too large to send. Please shorten it and try again.",
-    429: "You are doing that too often. Please wait a moment and try again.",
-    500: "Something went wrong on our side. Nothing you typed was saved twice.",
-    503: "The forum is briefly unavailable. Please try again in a minute.",
+    400: _l("The request could not be understood."),
+    403: _l("You do not have permission to do that."),
+    404: _l("We could not find that page. It may have been moved or removed."),
+    405: _l("That action is not available here."),
+    413: _l("That was too large to send. Please shorten it and try again."),
+    429: _l("You are doing that too often. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. Nothing you typed was saved twice."),
+    503: _l("The forum is briefly unavailable. Please try again in a minute."),
 }
 
 # A form sent while the database cannot write. "May": on Postgres the connection can
@@ -42,14 +43,14 @@ RETRY_AFTER = 30
 BUGS = (IntegrityError, DataError, ProgrammingError)
 
 TITLES = {
-    400: "Something was wrong with that request",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Not available here",
-    413: "Too large to send",
-    429: "Please slow down",
-    500: "Something went wrong",
-    503: "Temporarily unavailable",
+    400: _l("Something was wrong with that request"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Not available here"),
+    413: _l("Too large to send"),
+    429: _l("Please slow down"),
+    500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
 
 _FALLBACK = (
