@@ -10,6 +10,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
+from forum import i18n
+from forum.dates import time_ago
 from forum.extensions import db
 from forum.models import User
 from tests.conftest import Browser, csrf_token
@@ -145,3 +147,16 @@ def test_the_compiled_catalog_matches_its_po_file():
     expected = {m.id: m.string for m in source if m.id and m.string and not m.fuzzy}
     actual = {m.id: m.string for m in compiled if m.id}
     assert actual == expected, "run `make translations` and commit the .mo file"
+
+
+def test_time_ago_counts_whole_units_in_the_readers_language(app):
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    cases = {0: ("just now", "ahora mismo"), 59 * 60 + 59: ("59 minutes ago", "hace 59 minutos"),
+             3600: ("1 hour ago", "hace 1 hora"), 5 * 3600: ("5 hours ago", "hace 5 horas"),
+             7 * 86400: ("7 days ago", "hace 7 días")}
+    for language, column in (("en", 0), ("es", 1)):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            i18n.forget_choice()  # as each request does first (the app context is shared)
+            for seconds, words in cases.items():
+                then = datetime.fromtimestamp(now.timestamp() - seconds, UTC)
+                assert time_ago(then, now) == words[column]
