@@ -108,6 +108,7 @@ def register_template_globals(app: Flask) -> None:
         datetime=dates.human_datetime,
         ago=dates.time_ago,
         machine_time=dates.machine_datetime,
+        number=dates.number,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

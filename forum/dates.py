@@ -8,7 +8,14 @@ time zone (forum/i18n.py chooses both); naive values are UTC, as the database st
 import math
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import format_date, format_datetime, format_timedelta, gettext, to_user_timezone
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    gettext,
+    to_user_timezone,
+)
 
 # Day, short month, year: "24 Nov 2026" in English, "24 nov 2026" in Spanish.
 DATE = "d MMM y"
@@ -21,6 +28,11 @@ def machine_datetime(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def number(value: int) -> str:
+    """A count as the reader writes it: "1,234" in English, "1234" or "12.345" in Spanish."""
+    return format_decimal(value)
 
 
 def human_date(value: datetime) -> str:
