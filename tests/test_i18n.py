@@ -131,13 +131,18 @@ def test_the_settings_page_offers_the_choices(member_browser):
     assert csrf_token(page)
 
 
-def test_the_spanish_catalog_is_complete():
-    with open(SPANISH / "messages.po", "rb") as po:
-        catalog = read_po(po)
-    untranslated = [m.id for m in catalog if m.id and not m.string]
-    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
-    assert not untranslated, f"untranslated in es: {untranslated}"
-    assert not fuzzy, f"fuzzy in es (check and clear the flag): {fuzzy}"
+def test_every_catalog_is_complete():
+    catalogs = sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    assert SPANISH / "messages.po" in catalogs
+    for path in catalogs:
+        with open(path, "rb") as po:
+            catalog = read_po(po)
+        language = path.parent.parent.name
+        untranslated = [m.id for m in catalog if m.id and (
+            not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+        fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+        assert not untranslated, f"untranslated in {language}: {untranslated}"
+        assert not fuzzy, f"fuzzy in {language} (check and clear the flag): {fuzzy}"
 
 
 def test_the_compiled_catalog_matches_its_po_file():
@@ -223,3 +228,31 @@ def test_mail_queued_from_the_command_line_is_in_the_default_language(app, membe
 def test_pages_say_they_vary_by_language(client):
     page = client.get("/login", headers={"Accept-Language": "es"})
     assert {"Accept-Language", "Cookie"} <= set(page.headers["Vary"].replace(" ", "").split(","))
+
+
+def marked_in_the_source() -> set[str]:
+    """The msgids `make translations` would extract (babel.cfg's files and keywords)."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None,
+                "lazy_ngettext": (1, 2)}
+    jinja = {"extensions": "jinja2.ext.do"}
+    files = [("python", path, {}) for path in (ROOT / "forum").rglob("*.py")] + [
+        ("jinja2", path, jinja) for path in (ROOT / "templates").rglob("*")
+        if path.suffix in (".html", ".txt", ".xml")]
+    found = set()
+    for method, path, options in files:
+        for _line, message, _comments, _context in extract_from_file(
+                method, path, keywords=keywords, options=options):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_marked_string_is_in_the_catalogs():
+    """A string marked after the last `make translations` would show in English on a
+    Spanish page: the catalogs must hold every msgid in the source."""
+    with open(SPANISH / "messages.po", "rb") as po:
+        catalog = {message.id if isinstance(message.id, str) else message.id[0]
+                   for message in read_po(po) if message.id}
+    missing = sorted(marked_in_the_source() - catalog)
+    assert not missing, f"run `make translations`: not in the catalog: {missing}"
