@@ -133,7 +133,9 @@ def test_the_settings_page_offers_the_choices(member_browser):
 def test_the_spanish_catalog_is_complete():
     with open(SPANISH / "messages.po", "rb") as po:
         catalog = read_po(po)
-    untranslated = [m.id for m in catalog if m.id and not m.string]
+    # A plural's msgstr is a tuple: every form must be filled in.
+    untranslated = [m.id for m in catalog if m.id and not (
+        all(m.string) if isinstance(m.string, tuple | list) else m.string)]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert not untranslated, f"untranslated in es: {untranslated}"
     assert not fuzzy, f"fuzzy in es (check and clear the flag): {fuzzy}"
@@ -144,8 +146,15 @@ def test_the_compiled_catalog_matches_its_po_file():
     was not run after an edit."""
     with open(SPANISH / "messages.po", "rb") as po, open(SPANISH / "messages.mo", "rb") as mo:
         source, compiled = read_po(po), read_mo(mo)
-    expected = {m.id: m.string for m in source if m.id and m.string and not m.fuzzy}
-    actual = {m.id: m.string for m in compiled if m.id}
+    # Keyed by context and id (pgettext), plurals as tuples (read_mo gives lists).
+    def key(m):
+        return (m.context, tuple(m.id) if isinstance(m.id, list | tuple) else m.id)
+
+    def text(m):
+        return tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+
+    expected = {key(m): text(m) for m in source if m.id and m.string and not m.fuzzy}
+    actual = {key(m): text(m) for m in compiled if m.id}
     assert actual == expected, "run `make translations` and commit the .mo file"
 
 
