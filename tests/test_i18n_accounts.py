@@ -7,9 +7,8 @@ import time
 import pyotp
 import pytest
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import delete
 
 from forum.domain import reports, two_factor
