@@ -78,6 +78,14 @@ def test_the_sign_in_code_page_its_error_and_the_flashes_are_in_spanish(app, spa
     assert "Has cerrado sesión." in html(spanish.get("/"))
 
 
+def test_the_page_a_mailed_link_opens_is_in_spanish(spanish):
+    # templates/_partials/ is extracted only with `pybabel extract --ignore-dirs '.*'`
+    # (pybabel skips folders whose names start with "_" by default).
+    page = html(spanish.get("/confirm/some-token"))
+    assert "<h1>Confirma tu dirección de correo electrónico</h1>" in page
+    assert "Pulsa el botón para terminar." in page and ">Confirmar</button>" in page
+
+
 def _sign_in_with_a_recovery_code(app, user_id, left):
     """Sign in with a recovery code when `left` + 1 are unused; the page after it."""
     keep = two_factor._new_recovery_codes(db.session.get(User, user_id))[:left + 1]

@@ -194,17 +194,21 @@ def login_code():
             _sign_in(user, remember=remember)
             requestlog.event("sign-in", user=user.id, second_step=method)
             if method == "recovery":
-                flash(ngettext("You used a recovery code; %(num)d is left. You can make new "
-                               "ones in your settings.",
-                               "You used a recovery code; %(num)d are left. You can make new "
-                               "ones in your settings.",
-                               two_factor.remaining_recovery_codes(user)), "info")
+                _say_recovery_codes_left(user)
             flash(_("You are signed in."), "success")
             return redirect(safe_next(next_path))
         form.code.errors = [_("That code does not match. Type the newest code from your "
                               "app, or one of your recovery codes.")]
         requestlog.event("sign-in refused", user=user.id, second_step=True)
     return render_template("accounts/login_code.html", form=form, next_path=next_path)
+
+
+def _say_recovery_codes_left(user):
+    flash(ngettext("You used a recovery code; %(num)d is left. You can make new ones in "
+                   "your settings.",
+                   "You used a recovery code; %(num)d are left. You can make new ones in "
+                   "your settings.",
+                   two_factor.remaining_recovery_codes(user)), "info")
 
 
 TWO_FACTOR_SETUP_ENDPOINTS = {
