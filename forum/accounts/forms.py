@@ -16,26 +16,27 @@ from ..web.forms import (
 
 class RegisterForm(ForumForm):
     username = StringField(
-        "Username",
-        validators=[DataRequired(message="Please choose a username.")],
-        description="3 to 30 characters: letters, digits, '_' and '-'. "
-        "Shown publicly, so a pseudonym is a good idea.",
+        _l("Username"),
+        validators=[DataRequired(message=_l("Please choose a username."))],
+        description=_l("3 to 30 characters: letters, digits, '_' and '-'. "
+                       "Shown publicly, so a pseudonym is a good idea."),
         render_kw={"autocomplete": "username"},
     )
     email = EmailField(
-        "Email address",
-        validators=[DataRequired(message="Please give an email address.")],
-        description="Never shown to anyone. Used to confirm your account and reset your password.",
+        _l("Email address"),
+        validators=[DataRequired(message=_l("Please give an email address."))],
+        description=_l("Never shown to anyone. Used to confirm your account and reset your "
+                       "password."),
         render_kw={"autocomplete": "email"},
     )
     password = new_password_field(
-        "Password", "At least 10 characters. A few words strung together work well."
+        _l("Password"), _l("At least 10 characters. A few words strung together work well.")
     )
-    confirm = repeat_field("password", "Repeat the password")
+    confirm = repeat_field("password", _l("Repeat the password"))  # i18n: not shown (field name)
     agree = BooleanField(
-        "I agree to the community guidelines above, and I am 16 or older",
-        validators=[DataRequired(message="Please tick this box to agree to the community "
-                                         "guidelines and confirm you are 16 or older.")],
+        _l("I agree to the community guidelines above, and I am 16 or older"),
+        validators=[DataRequired(message=_l("Please tick this box to agree to the community "
+                                            "guidelines and confirm you are 16 or older."))],
     )
 
 
@@ -52,17 +53,19 @@ class LoginForm(ForumForm):
 class SignInLinkForm(ForumForm):
     """Past the sign-in limit: the name whose account is mailed a one-time link."""
 
-    username = StringField("Username or email", validators=[DataRequired(), Length(max=254)])
+    username = StringField(_l("Username or email"),
+                           validators=[DataRequired(), Length(max=254)])
 
 
 class ResetRequestForm(ForumForm):
-    email = email_field("Your email address")
+    email = email_field(_l("Your email address"))
 
 
 class ResetForm(ForumForm):
-    password = new_password_field("New password")
-    confirm = repeat_field("password", "Repeat the new password")
+    password = new_password_field(_l("New password"), _l("At least 10 characters."))
+    confirm = repeat_field("password", _l("Repeat the new password"))  # i18n: not shown
 
 
 class TwoFactorLoginForm(ForumForm):
-    code = code_field()
+    code = code_field(_l("Code"), _l("The six-digit code from your authenticator app, "
+                                     "or one of your recovery codes."))

@@ -14,6 +14,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import requestlog
@@ -33,7 +35,7 @@ from ..web.forms import EmptyForm, RevokeForm, apply_errors
 from ..web.pages import mailed_link_page
 from ..web.paging import requested_page, require_page_exists
 from ..web.security import safe_next, safe_path
-from ..web.writing import FlagForm
+from ..web.writing import REASON_LABELS, FlagForm
 from .forms import (
     LoginForm,
     RegisterForm,
@@ -101,7 +103,7 @@ def login():
                                    unconfirmed=True)
         if attempt.user is not None:
             return _signed_in_by(attempt.user, next_path, "password", form.remember.data)
-        form.password.errors = ["That username or email and password do not match."]
+        form.password.errors = [_("That username or email and password do not match.")]
         requestlog.event("sign-in refused")
     return render_template("accounts/login.html", form=form, next_path=next_path)
 
@@ -117,7 +119,7 @@ def _signed_in_by(user, next_path, how, remember=False):
         return redirect(url_for(".login_code", next=next_path))
     _sign_in(user, remember=remember)
     requestlog.event("sign-in", user=user.id, by=how)
-    flash("You are signed in.", "success")
+    flash(_("You are signed in."), "success")
     return redirect(safe_next(next_path))
 
 
@@ -136,19 +138,19 @@ def request_sign_in_link():
     if form.validate_on_submit():
         signin.send_sign_in_link(form.username.data, next_path)
     # The same answer whatever the name (or none).
-    flash("If that account exists, we have emailed it a link that signs you in once. "
-          "It works for fifteen minutes.", "info")
+    flash(_("If that account exists, we have emailed it a link that signs you in once. "
+            "It works for fifteen minutes."), "info")
     return redirect(url_for(".login", next=next_path))
 
 
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
 def sign_in_link(token):
     if not EmptyForm().validate_on_submit():
-        return mailed_link_page("Sign in", button="Sign in")
+        return mailed_link_page(_("Sign in"), button=_("Sign in"))
     used = signin.use_sign_in_link(token)
     if used is None:
-        flash("That sign-in link is used, expired or invalid. Please ask for a new one "
-              "or sign in with your password.", "error")
+        flash(_("That sign-in link is used, expired or invalid. Please ask for a new one "
+                "or sign in with your password."), "error")
         return redirect(url_for(".login"))
     return _signed_in_by(used.user, safe_path(used.next_path), "link")
 
@@ -182,7 +184,7 @@ def login_code():
     next_path = safe_path(request.args.get("next"))
     if user is None:
         if session.pop(two_step.PENDING, None) is not None:
-            flash("Please sign in again: that took longer than five minutes.", "info")
+            flash(_("Please sign in again: that took longer than five minutes."), "info")
         return redirect(url_for(".login", next=next_path))
     form = TwoFactorLoginForm()
     if form.validate_on_submit():
@@ -192,14 +194,21 @@ def login_code():
             _sign_in(user, remember=remember)
             requestlog.event("sign-in", user=user.id, second_step=method)
             if method == "recovery":
-                flash(f"You used a recovery code; {two_factor.remaining_recovery_codes(user)} "
-                      "are left. You can make new ones in your settings.", "info")
-            flash("You are signed in.", "success")
+                _say_recovery_codes_left(user)
+            flash(_("You are signed in."), "success")
             return redirect(safe_next(next_path))
-        form.code.errors = ["That code does not match. Type the newest code from your app, "
-                            "or one of your recovery codes."]
+        form.code.errors = [_("That code does not match. Type the newest code from your "
+                              "app, or one of your recovery codes.")]
         requestlog.event("sign-in refused", user=user.id, second_step=True)
     return render_template("accounts/login_code.html", form=form, next_path=next_path)
+
+
+def _say_recovery_codes_left(user):
+    flash(ngettext("You used a recovery code; %(num)d is left. You can make new ones in "
+                   "your settings.",
+                   "You used a recovery code; %(num)d are left. You can make new ones in "
+                   "your settings.",
+                   two_factor.remaining_recovery_codes(user)), "info")
 
 
 TWO_FACTOR_SETUP_ENDPOINTS = {
@@ -217,7 +226,7 @@ def require_staff_two_factor():
     if not must_set_up_two_factor(current_user, current_app.config["REQUIRE_STAFF_TWO_FACTOR"]):
         return None
     if request.method == "GET":
-        flash("Moderators and admins need two-step sign-in. Please turn it on to continue.",
+        flash(_("Moderators and admins need two-step sign-in. Please turn it on to continue."),
               "info")
     return redirect(url_for("settings.two_factor_settings"))
 
@@ -228,26 +237,26 @@ def logout():
     if current_user.is_authenticated:
         sessions.end_session(current_user)
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("threads.index"))
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token):
     if not EmptyForm().validate_on_submit():
-        return mailed_link_page("Confirm your email address")
+        return mailed_link_page(_("Confirm your email address"), button=_("Confirm"))
     used = accounts.confirm_email(token)
     if used is None:
-        flash("That confirmation link is invalid or has expired. Sign in with your "
-              "password to have a new one sent.", "error")
+        flash(_("That confirmation link is invalid or has expired. Sign in with your "
+                "password to have a new one sent."), "error")
         return redirect(url_for("threads.index"))
     next_path = safe_path(used.next_path)
     if used.signs_in:
-        flash("Thank you: your email address is confirmed.", "success")
+        flash(_("Thank you: your email address is confirmed."), "success")
         return _signed_in_by(used.user, next_path, "confirmation")
     if current_user.is_authenticated and current_user.id == used.user.id:
         return redirect(safe_next(next_path))
-    flash("Your email address is already confirmed. Please sign in.", "info")
+    flash(_("Your email address is already confirmed. Please sign in."), "info")
     return redirect(url_for(".login", next=next_path))
 
 
@@ -269,7 +278,8 @@ def resend_confirmation():
     if user is None:
         require(can_manage_account(current_user))
     accounts.resend_confirmation(user, safe_path(request.form.get("next")))
-    flash("We have sent a new confirmation link to the account's email address.", "success")
+    flash(_("We have sent a new confirmation link to the account's email address."),
+          "success")
     if not current_user.is_authenticated:
         return redirect(url_for(".login", next=safe_path(request.form.get("next"))))
     return redirect(safe_next(request.form.get("next")))
@@ -282,8 +292,8 @@ def reset_request():
     if form.validate_on_submit():
         signin.request_password_reset(form.email.data)
         # The same answer whether or not the address has an account.
-        flash("If an account uses that address, we have sent it a link to choose a new "
-              "password. The link works for one hour.", "info")
+        flash(_("If an account uses that address, we have sent it a link to choose a new "
+                "password. The link works for one hour."), "info")
         return redirect(url_for(".login"))
     return render_template("accounts/reset_request.html", form=form)
 
@@ -292,7 +302,8 @@ def reset_request():
 def reset(token):
     user = signin.user_for_reset(token)
     if user is None:
-        flash("That reset link is invalid, used or expired. Please ask for a new one.", "error")
+        flash(_("That reset link is invalid, used or expired. Please ask for a new one."),
+              "error")
         return redirect(url_for(".reset_request"))
     form = ResetForm()
     if form.validate_on_submit():
@@ -301,8 +312,8 @@ def reset(token):
         except accounts.AccountError as error:
             form.password.errors = list(error.errors.values())
         else:
-            flash("Your password is changed and every other device is signed out. "
-                  "Please sign in.", "success")
+            flash(_("Your password is changed and every other device is signed out. "
+                    "Please sign in."), "success")
             return redirect(url_for(".login"))
     return render_template("accounts/reset.html", form=form)
 
@@ -330,9 +341,9 @@ def report_user(username):
     form = FlagForm()
     if form.validate_on_submit():
         if reports.report_user(user, current_user, form.reason.data, form.note.data or ""):
-            flash("Thank you. The moderators will look at it.", "success")
+            flash(_("Thank you. The moderators will look at it."), "success")
         else:
-            flash("You have already reported this member; the moderators have it.", "info")
+            flash(_("You have already reported this member; the moderators have it."), "info")
         return redirect(url_for(".profile", username=user.username))
     return render_template("accounts/report_user.html", form=form, user=user)
 
@@ -341,4 +352,25 @@ def report_user(username):
 def my_reports():
 
     require(can_see_own_reports(current_user))
-    return render_template("accounts/reports.html", reports=reports.reports_by(current_user))
+    return render_template("accounts/reports.html", reports=reports.reports_by(current_user),
+                           reason_labels=REASON_LABELS, outcome_of=_outcome)
+
+
+# What a report's stored outcome (English, written when it was resolved) says, in the
+# reader's language, by the resolution it records.
+_LABELLED = ("A moderator labelled the post “", "”.")  # i18n: not shown (parsed)
+
+
+def _outcome(flag) -> str:
+    if flag.resolution == "dismiss":
+        return _("A moderator looked at this and left it as it is.")
+    if flag.resolution == "hide":
+        return _("A moderator hid the post.")
+    if flag.resolution == "lock":
+        return _("A moderator locked the thread.")
+    start, end = _LABELLED
+    outcome = flag.outcome or ""
+    if flag.resolution == "label" and outcome.startswith(start) and outcome.endswith(end):
+        return _("A moderator labelled the post “%(label)s”.",
+                 label=outcome[len(start):-len(end)])
+    return outcome

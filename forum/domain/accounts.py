@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
@@ -83,11 +84,12 @@ def _common_passwords() -> frozenset[str]:
 def check_username(username: str) -> str:
     if not USERNAME_RE.fullmatch(username):
         raise FieldError(
-            "username",
-            "Usernames are 3 to 30 characters: letters A–Z, digits, '_' and '-'.",
+            "username",  # i18n: not shown (the field)
+            _("Usernames are 3 to 30 characters: letters A–Z, digits, '_' and '-'."),
         )
     if find_by_username(username) is not None:
-        raise FieldError("username", "That username is taken. Please choose another.")
+        raise FieldError("username",  # i18n: not shown (the field)
+                         _("That username is taken. Please choose another."))
     return username
 
 
@@ -96,7 +98,8 @@ def check_address(email: str, field: str = "email") -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise FieldError(field, f"That email address is not valid: {error}") from None
+        raise FieldError(field, _("That email address is not valid: %(error)s",
+                                  error=error)) from None
 
 
 def check_email(email: str, field: str = "email") -> str:
@@ -104,20 +107,22 @@ def check_email(email: str, field: str = "email") -> str:
     operator's command: the public registration form never says an address is taken."""
     normalised = check_address(email, field)
     if find_by_email(normalised) is not None:
-        raise FieldError(field, "That email address is already registered.")
+        raise FieldError(field, _("That email address is already registered."))
     return normalised
 
 
 def check_password(password: str, username: str, field: str = "password") -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise FieldError(field, f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        raise FieldError(field, _("Passwords need at least %(num)d characters.",
+                                  num=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise FieldError(field, f"Passwords can be at most {MAX_PASSWORD_LENGTH} characters.")
+        raise FieldError(field, _("Passwords can be at most %(num)d characters.",
+                                  num=MAX_PASSWORD_LENGTH))
     if username and username.lower() in password.lower():
-        raise FieldError(field, "Your password must not contain your username.")
+        raise FieldError(field, _("Your password must not contain your username."))
     if password.lower() in _common_passwords():
         raise FieldError(
-            field, "That password is one of the most common ones. Please choose another."
+            field, _("That password is one of the most common ones. Please choose another.")
         )
     return password
 
@@ -157,7 +162,8 @@ def create_user(
     An unconfirmed account is mailed its confirmation link (which leads to `next_path`).
     `role` is an AccountRole: an expert is made a member with an approved verification."""
     if role not in set(AccountRole):
-        raise_one("role", f"Unknown role {role!r}: use one of {', '.join(AccountRole)}.")
+        known = ", ".join(AccountRole)
+        raise_one("role", f"Unknown role {role!r}: use one of {known}.")  # i18n: not shown
     username, email, password = checked(
         username=(check_username, username),
         email=(check_email, email),
@@ -183,7 +189,7 @@ def create_user(
             register_name="",
             register_number="",
             decided_at=utcnow(),
-            decision_reason="Created as an expert by an operator.",
+            decision_reason="Created as an expert by an operator.",  # i18n: not shown (stored)
         ))
     db.session.flush()
     if not confirmed:

@@ -8,6 +8,8 @@ import secrets
 import unicodedata
 from functools import partial
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -42,8 +44,13 @@ from .accounts import (
 # Words of the badges the forum itself puts beside a name: in a display name they
 # would claim a role or a check nobody made ("Ruth · Moderator · Verified expert").
 # ("Staff" stays allowed: "Staff nurse" is a job title.)
+# The Spanish pages show the badges in Spanish, so their words are refused too.
 _BADGE_WORDS = frozenset({"mod", "mods", "moderator", "moderators", "moderation", "admin",
-                          "admins", "administrator", "verified"})
+                          "admins", "administrator", "verified",
+                          "moderador", "moderadora", "moderación", "moderacion",
+                          "administrador", "administradora", "verificado", "verificada"})
+_BADGE_PREFIXES = ("moderator", "administrator", "verified", "moderador", "administrador",
+                   "verificad")
 
 
 _SEPARATORS = re.compile(r"[\W_]+")
@@ -62,13 +69,15 @@ def check_display_name(user: User, display_name: str) -> str:
         return display_name  # one's own username, as shown beside it anyway
     words = _SEPARATORS.split(unicodedata.normalize("NFKC", display_name).casefold())
     if _BADGE_WORDS.intersection(words) or any(
-            word.startswith(("moderator", "administrator", "verified")) for word in words):
-        raise FieldError("display_name", "Display names cannot include words like "
-                          "“Moderator”, “Admin” or “Verified”: "
-                          "the forum shows those badges itself.")
+            word.startswith(_BADGE_PREFIXES) for word in words):
+        raise FieldError("display_name",  # i18n: not shown (the field)
+                         _("Display names cannot include words like "
+                           "“Moderator”, “Admin” or “Verified”: "
+                           "the forum shows those badges itself."))
     if _name_taken(user, key):
-        raise FieldError("display_name", "That name is too close to another member's name. "
-                          "Please choose another.")
+        raise FieldError("display_name",  # i18n: not shown (the field)
+                         _("That name is too close to another member's name. "
+                           "Please choose another."))
     return display_name
 
 
@@ -120,7 +129,7 @@ def update_language(user: User, locale: str | None, timezone: str | None) -> Non
 
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash or "", current):
-        raise_one("current_password", "That is not your current password.")
+        raise_one("current_password", _("That is not your current password."))
     checked(new_password=(
         partial(check_password, username=user.username, field="new_password"), new
     ))
@@ -136,14 +145,14 @@ def request_email_change(user: User, current_password: str, new_email: str,
     An address another account uses is not said to be taken (as at registration):
     its owner is told someone asked for it instead of being sent a link."""
     if not check_password_hash(user.password_hash or "", current_password):
-        raise_one("current_password", "That is not your current password.")
+        raise_one("current_password", _("That is not your current password."))
     (new_email,) = checked(new_email=(partial(check_address, field="new_email"), new_email))
     owner = find_by_email(new_email)
     if owner is not None and owner.id == user.id:
-        raise_one("new_email", "That is already your address.")
+        raise_one("new_email", _("That is already your address."))
     if user.has_two_factor and two_factor.verify(user, code or "") is None:
-        raise_one("code", "That code does not match. Type the newest code from your app, "
-                           "or one of your recovery codes.")
+        raise_one("code", _("That code does not match. Type the newest code from your "
+                            "app, or one of your recovery codes."))
     if owner is not None:
         mail.queue(owner, "email_taken")
     else:
@@ -166,7 +175,7 @@ def confirm_email_change(token: str) -> User | None:
     user.confirmed_at = utcnow()
     # The old address hears of it: if the change was not the owner's, it is their warning.
     mail.queue(user, "security", recipient=old_email,
-               what=f"the email address was changed to {new_email}")
+               what=_l("the email address was changed to %(email)s", email=new_email))
     db.session.commit()
     mail.send_queued()
     return user
@@ -228,7 +237,7 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
     (their text removed) or kept under "a former member"; threads stay where they are.
     """
     if not check_password_hash(user.password_hash or "", password):
-        raise_one("password", "That is not your password.")
+        raise_one("password", _("That is not your password."))
     now = utcnow()
     # Edits they made to anyone's posts no longer name them.
     db.session.execute(

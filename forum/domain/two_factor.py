@@ -26,6 +26,8 @@ import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash
 
@@ -114,7 +116,7 @@ def provisioning_uri(user: User, secret: str) -> str:
 def qr_svg(uri: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(uri, error="m").save(buffer, kind="svg", scale=6, border=2,
-                                    title="QR code for your authenticator app")
+                                    title=_("QR code for your authenticator app"))
     return buffer.getvalue()
 
 
@@ -147,23 +149,24 @@ def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     alphabet = "abcdefghijklmnopqrstuvwxyz234567"
     codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(alphabet) for _ in range(RECOVERY_CODE_LENGTH))
+    for _number in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(alphabet) for _place in range(RECOVERY_CODE_LENGTH))
         codes.append("-".join(raw[i:i + 4] for i in range(0, RECOVERY_CODE_LENGTH, 4)))
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash(c)) for c in codes)
     return codes
 
 
-def _tell(user: User, what: str, reason: str = "") -> None:
+def _tell(user: User, what, reason: str = "") -> None:
     """Every change to how an account signs in is mailed to its owner, who may not
-    be the one who made it."""
+    be the one who made it. `what` is lazy (`_l`): the mail is worded in the
+    recipient's language, not in that of whoever made the change."""
     if user.email:
         mail.queue(user, "security", what=what, reason=reason)
 
 
 def _check_password(user: User, password: str) -> None:
     if not check_password_hash(user.password_hash or "", password or ""):
-        raise TwoFactorError({"password": "That is not your current password."})
+        raise TwoFactorError({"password": _("That is not your current password.")})
 
 
 def enable(user: User, secret: str, code: str, password: str) -> list[str]:
@@ -171,8 +174,8 @@ def enable(user: User, secret: str, code: str, password: str) -> list[str]:
     _check_password(user, password)
     step = _matching_step(secret, code, None)
     if step is None:
-        raise TwoFactorError({"code": "That code does not match. Check the time on your "
-                                      "phone and type the newest six-digit code."})
+        raise TwoFactorError({"code": _("That code does not match. Check the time on your "
+                                        "phone and type the newest six-digit code.")})
     user.totp_secret = seal(secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
@@ -180,7 +183,7 @@ def enable(user: User, secret: str, code: str, password: str) -> list[str]:
     codes = _new_recovery_codes(user)
     # Browsers signed in with the password alone are signed out.
     sessions.end_other_sessions(user)
-    _tell(user, "two-step sign-in was turned on")
+    _tell(user, _l("two-step sign-in was turned on"))
     db.session.commit()
     mail.send_queued()
     return codes
@@ -211,7 +214,7 @@ def verify(user: User, code: str) -> str | None:
         .values(used_at=utcnow())
     ).rowcount
     if claimed:
-        _tell(user, "a recovery code was used to sign in")
+        _tell(user, _l("a recovery code was used to sign in"))
     db.session.commit()
     mail.send_queued()
     return "recovery" if claimed else None
@@ -226,15 +229,15 @@ def remaining_recovery_codes(user: User) -> int:
 
 def _check_code(user: User, code: str) -> None:
     if verify(user, code) is None:
-        raise TwoFactorError({"code": "That code does not match. Type the newest code from "
-                                      "your app, or one of your recovery codes."})
+        raise TwoFactorError({"code": _("That code does not match. Type the newest code from "
+                                        "your app, or one of your recovery codes.")})
 
 
 def regenerate_recovery_codes(user: User, password: str, code: str) -> list[str]:
     _check_password(user, password)
     _check_code(user, code)
     codes = _new_recovery_codes(user)
-    _tell(user, "new recovery codes were made, and the old ones stopped working")
+    _tell(user, _l("new recovery codes were made, and the old ones stopped working"))
     db.session.commit()
     mail.send_queued()
     return codes
@@ -244,7 +247,7 @@ def disable(user: User, password: str, code: str) -> None:
     _check_password(user, password)
     _check_code(user, code)
     turn_off(user)
-    _tell(user, "two-step sign-in was turned off")
+    _tell(user, _l("two-step sign-in was turned off"))
     db.session.commit()
     mail.send_queued()
 
@@ -254,7 +257,7 @@ def reset_by_admin(user: User, reason: str) -> None:
     out, and the owner told (the caller records and commits)."""
     turn_off(user)
     sessions.end_all_sessions(user)
-    _tell(user, "two-step sign-in was turned off by an admin", reason)
+    _tell(user, _l("two-step sign-in was turned off by an admin"), reason)
 
 
 def turn_off(user: User) -> None:
