@@ -147,8 +147,9 @@ def test_the_compiled_catalog_matches_its_po_file():
     def key(value):  # a plural is a tuple in the .po and a list in the .mo
         return tuple(value) if isinstance(value, list | tuple) else value
 
-    expected = {key(m.id): key(m.string) for m in source if m.id and m.string and not m.fuzzy}
-    actual = {key(m.id): key(m.string) for m in compiled if m.id}
+    expected = {(m.context, key(m.id)): key(m.string)
+                for m in source if m.id and m.string and not m.fuzzy}
+    actual = {(m.context, key(m.id)): key(m.string) for m in compiled if m.id}
     assert actual == expected, "run `make translations` and commit the .mo file"
 
 

@@ -1,6 +1,7 @@
 """The admin area's forms: verification decisions, categories, labels, roles, settings."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -66,7 +67,7 @@ class RoleForm(ForumForm):
     role = RadioField(_l("Role"),
                       choices=[SelectChoice("member", _l("Member (or expert, if verified)")),
                                SelectChoice("moderator", _l("Moderator")),
-                               SelectChoice("admin", _l("Admin"))],
+                               SelectChoice("admin", lazy_pgettext("role", "Admin"))],
                       validators=[DataRequired()])
 
 

@@ -42,8 +42,8 @@ def suspend(user: User, moderator: User, until: datetime, reason: str) -> None:
     user.suspension_reason = reason.strip()
     logged = f"until {until:%Y-%m-%d}: {reason}"  # i18n: not shown (the log's own words)
     events.record(moderator, "suspend", reason=logged, subject=user)
-    events.tell(user, _l("suspended your account until %(date)s", date=f"{until:%d %b %Y}"),
-                reason)
+    events.tell(user, _l("suspended your account until %(date)s",
+                         date=until.strftime("%d %b %Y")), reason)
     events.commit()
 
 
