@@ -80,6 +80,8 @@ def test_an_admin_page_in_the_admins_own_language(app, admin, member):
     detail = browser.get("/admin/users/maria").get_data(as_text=True)
     assert "rol: miembro" in detail and "Guardar el rol" in detail
     assert "Miembro (o experto, si está verificado)" in detail
+    assert "Administrador" in detail  # the role, not the menu's "Administración"
+    assert "Cola de moderación" in detail and "Registro de moderación" in detail
 
 
 def test_refusals_from_the_members_rules_in_spanish(app, admin, member_browser):

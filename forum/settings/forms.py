@@ -30,7 +30,7 @@ class ProfileForm(ForumForm):
         _l("Display name"),
         validators=[Optional(), Length(max=60)],
         description=_l("Shown beside your posts instead of your username, if you like "
-        "(your @username is shown with it). It cannot be another member's name."),
+                       "(your @username is shown with it). It cannot be another member's name."),
     )
     bio = TextAreaField(
         _l("About you"),
@@ -84,7 +84,7 @@ class PreferencesForm(ForumForm):
     energy_saver = BooleanField(
         _l("Energy-saver mode"),
         description=_l("For bad days: larger text, higher contrast, no movement, "
-        "one column and bigger buttons, all at once."),
+                       "one column and bigger buttons, all at once."),
     )
     # Not required: a form sent without them (older pages, scripts) keeps what is set.
     # The choices are checked here, not by WTForms, so a wrong value gets a clear message.
