@@ -54,9 +54,12 @@ checker: $(VNU_JAR)
 # fresh clone runs without this step.
 TRANSLATED := es
 
+# --ignore-dirs: pybabel skips directories starting with "_" by default, which would
+# leave out templates/_partials and templates/_macros.
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
-	  --ignore-dirs '.* node_modules' \
+	  -k lazy_pgettext:1c,2 \
+	  --ignore-dirs=".* node_modules" \
 	  --sort-by-file --project "MS Community Forum" -o translations/messages.pot .
 	@for lang in $(TRANSLATED); do \
 	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \

@@ -241,7 +241,7 @@ def marked_in_the_source() -> set[str]:
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None,
-                "lazy_ngettext": (1, 2)}
+                "lazy_ngettext": (1, 2), "lazy_pgettext": ((1, "c"), 2)}
     jinja = {"extensions": "jinja2.ext.do"}
     files = [("python", path, {}) for path in (ROOT / "forum").rglob("*.py")] + [
         ("jinja2", path, jinja) for path in (ROOT / "templates").rglob("*")

@@ -1,5 +1,7 @@
 """The admin area's forms: verification decisions, categories, labels, roles, settings."""
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -17,56 +19,63 @@ from ..web.writing import reason_field
 
 class DecisionForm(ForumForm):
     decision = RadioField(
-        "Decision",
-        choices=[SelectChoice("approve", "Approve"), SelectChoice("decline", "Decline")],
-        validators=[DataRequired(message="Please choose approve or decline.")],
+        _l("Decision"),
+        choices=[SelectChoice("approve", _l("Approve")), SelectChoice("decline", _l("Decline"))],
+        validators=[DataRequired(message=_l("Please choose approve or decline."))],
     )
     reason = TextAreaField(
-        "Reason (sent to the applicant)", validators=[Optional(), Length(max=2000)]
+        _l("Reason (sent to the applicant)"), validators=[Optional(), Length(max=2000)]
     )
-    checked_register = BooleanField("I found them on the register")
-    checked_number = BooleanField("The registration number matches")
-    checked_link = BooleanField("The link confirms who they are")
+    checked_register = BooleanField(_l("I found them on the register"))
+    checked_number = BooleanField(_l("The registration number matches"))
+    checked_link = BooleanField(_l("The link confirms who they are"))
 
 
 class CategoryForm(ForumForm):
-    slug = StringField("Address (letters, digits and '-')", validators=[
+    slug = StringField(_l("Address (letters, digits and '-')"), validators=[
         DataRequired(), Length(max=60),
-        Regexp(r"^[a-z0-9][a-z0-9-]*\Z", message="Use lower-case letters, digits and '-'."),
+        Regexp(r"^[a-z0-9][a-z0-9-]*\Z",  # i18n: not shown (a pattern)
+               message=_l("Use lower-case letters, digits and '-'.")),
     ])
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=1000)])
-    position = IntegerField("Position in the list", default=0,
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
+    position = IntegerField(_l("Position in the list"), default=0,
                             validators=[Optional(), NumberRange(min=0, max=1000)])
 
 
+# How a label is shown: the stored value, and what an admin reads (the list page too).
+TONES = [SelectChoice("info", _l("Information")),
+         SelectChoice("good", _l("Reassuring")),
+         SelectChoice("caution", _l("Caution"))]
+
+
 class EvidenceLabelForm(ForumForm):
-    name = StringField("Label", validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField("What it means", validators=[Optional(), Length(max=1000)])
-    tone = SelectField("Shown as", choices=[SelectChoice("info", "Information"),
-                                            SelectChoice("good", "Reassuring"),
-                                            SelectChoice("caution", "Caution")])
-    position = IntegerField("Position in the list", default=0,
+    name = StringField(_l("Label"), validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(_l("What it means"), validators=[Optional(), Length(max=1000)])
+    tone = SelectField(_l("Shown as"), choices=TONES)
+    position = IntegerField(_l("Position in the list"), default=0,
                             validators=[Optional(), NumberRange(min=0, max=1000)])
 
 
 class TwoFactorResetForm(ForumForm):
-    reason = reason_field(required=True,
-                     label="How did you check it is really them? (logged, and mailed to them)")
+    reason = reason_field(
+        required=True,
+        label=_l("How did you check it is really them? (logged, and mailed to them)"))
 
 
 class RoleForm(ForumForm):
-    role = RadioField("Role", choices=[SelectChoice("member", "Member (or expert, if verified)"),
-                                       SelectChoice("moderator", "Moderator"),
-                                       SelectChoice("admin", "Admin")],
+    role = RadioField(_l("Role"),
+                      choices=[SelectChoice("member", _l("Member (or expert, if verified)")),
+                               SelectChoice("moderator", _l("Moderator")),
+                               SelectChoice("admin", lazy_pgettext("role", "Admin"))],
                       validators=[DataRequired()])
 
 
 class CommunitySettingsForm(ForumForm):
     HOLD_FIRST_POSTS = IntegerField(
-        "New members' posts held for review",
-        validators=[NumberRange(min=0, max=50, message="Choose a number from 0 to 50.")],
-        description="How many of a new member's first posts wait for a moderator (0: none).",
+        _l("New members' posts held for review"),
+        validators=[NumberRange(min=0, max=50, message=_l("Choose a number from 0 to 50."))],
+        description=_l("How many of a new member's first posts wait for a moderator (0: none)."),
     )
     REQUIRE_CONFIRMED_EMAIL_TO_POST = BooleanField(
-        "Members must confirm their email address before they post")
+        _l("Members must confirm their email address before they post"))

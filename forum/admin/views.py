@@ -4,6 +4,7 @@ admins only (the verification routes too, whatever their address)."""
 
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import community
@@ -46,7 +47,7 @@ def category_list():
         except events.ModerationError as error:
             form.slug.errors = [str(error)]
         else:
-            flash(f"Category “{form.name.data}” created.", "success")
+            flash(_("Category “%(name)s” created.", name=form.name.data), "success")
             return redirect(url_for(".category_list"))
     return render_template("admin/categories.html", categories=categories.categories(), form=form)
 
@@ -59,24 +60,26 @@ def category_edit(category_id):
     if form.validate_on_submit():
         categories.save_category(current_user, category, category.slug, form.name.data,
                                form.description.data or "", form.position.data or 0)
-        flash(f"Category “{category.name}” saved.", "success")
+        flash(_("Category “%(name)s” saved.", name=category.name), "success")
     else:
         _flash_errors(form)
     return redirect(url_for(".category_list"))
 
 
 def _toggle_archived(item, archive, back_in_use):
-    """Archive a category or a label, or bring it back: one button on its list page."""
+    """Archive a category or a label, or bring it back: one button on its list page.
+    `back_in_use` says it is back, given the name (a category opens, a label is used)."""
     if EmptyForm().validate_on_submit():
         archive(current_user, item, item.archived_at is None)
-        flash(f"“{item.name}” is {'archived' if item.archived_at else back_in_use}.",
-              "success")
+        flash(_("“%(name)s” is archived.", name=item.name) if item.archived_at
+              else back_in_use(item.name), "success")
 
 
 @bp.post("/admin/categories/<id:category_id>/archive")
 def category_archive(category_id):
     category = db.session.get(Category, category_id) or abort(404)
-    _toggle_archived(category, categories.archive_category, "open again")
+    _toggle_archived(category, categories.archive_category,
+                     lambda name: _("“%(name)s” is open again.", name=name))
     return redirect(url_for(".category_list"))
 
 
@@ -90,7 +93,7 @@ def label_list():
         except events.ModerationError as error:
             form.name.errors = [str(error)]
         else:
-            flash(f"Label “{form.name.data}” added.", "success")
+            flash(_("Label “%(name)s” added.", name=form.name.data), "success")
             return redirect(url_for(".label_list"))
     return render_template("admin/labels.html", labels=labels.all_labels(), form=form)
 
@@ -108,7 +111,7 @@ def label_edit(label_id):
     except events.ModerationError as error:
         flash(str(error), "error")
     else:
-        flash(f"Label “{label.name}” saved.", "success")
+        flash(_("Label “%(name)s” saved.", name=label.name), "success")
     return redirect(url_for(".label_list"))
 
 
@@ -116,13 +119,14 @@ def _flash_errors(form):
     """What was wrong with an edit sent from a list page, field by field."""
     for field in form:
         for message in field.errors:
-            flash(f"{field.label.text}: {message}", "error")
+            flash(_("%(field)s: %(message)s", field=field.label.text, message=message), "error")
 
 
 @bp.post("/admin/labels/<id:label_id>/archive")
 def label_archive(label_id):
     label = db.session.get(EvidenceLabel, label_id) or abort(404)
-    _toggle_archived(label, labels.archive_label, "in use again")
+    _toggle_archived(label, labels.archive_label,
+                     lambda name: _("“%(name)s” is in use again.", name=name))
     return redirect(url_for(".label_list"))
 
 
@@ -131,7 +135,8 @@ def user_list():
     query_text = request.args.get("q", "").strip()[:100]
     users = members.directory(query_text, requested_page(), per_page=50)
     require_page_exists(users)
-    return render_template("admin/users.html", users=users, q=query_text)
+    return render_template("admin/users.html", users=users, q=query_text,
+                           role_name=members.role_name)
 
 
 @bp.get("/admin/users/<username>")
@@ -142,6 +147,7 @@ def user_detail(username):
 def _user_page(user, reset_form=None):
     log = events.log_page(requested_page(), 50, subject=user)
     return render_template("admin/user.html", user=user, events=log,
+                           role_name=members.role_name,
                            role_form=RoleForm(formdata=None, role=_role_choice(user)),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None))
 
@@ -156,7 +162,8 @@ def user_role(username):
     require(can_change_role(current_user, user))
     form = RoleForm()
     if form.validate_on_submit() and members.set_role(user, current_user, form.role.data):
-        flash(f"{user.username} is now {user.account_role}.", "success")
+        flash(_("%(name)s is now %(role)s.", name=user.username, role=members.role_name(user)),
+              "success")
     return redirect(url_for(".user_detail", username=user.username))
 
 
@@ -168,9 +175,9 @@ def user_two_factor_reset(username):
     if not form.validate_on_submit():
         return _user_page(user, reset_form=form)
     if members.reset_two_factor(user, current_user, form.reason.data):
-        flash(f"Two-step sign-in is off for {user.username} and every browser of theirs is "
-              "signed out; they can sign in with their password and set it up again.",
-              "success")
+        flash(_("Two-step sign-in is off for %(name)s and every browser of theirs is signed "
+                "out; they can sign in with their password and set it up again.",
+                name=user.username), "success")
     return redirect(url_for(".user_detail", username=user.username))
 
 
@@ -181,7 +188,7 @@ def community_settings():
         changed = community.save(
             current_user, hold_first_posts=form.HOLD_FIRST_POSTS.data,
             require_confirmed_email_to_post=form.REQUIRE_CONFIRMED_EMAIL_TO_POST.data)
-        flash("Settings saved." if changed else "Nothing changed.", "success")
+        flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for(".community_settings"))
     return render_template("admin/settings.html", form=form)
 
@@ -198,7 +205,7 @@ def verification_queue():
 def decide_verification(request_id):
     pending = db.session.get(ExpertVerification, request_id)
     if pending is None or pending.status != "pending":
-        abort(404, "That request is not waiting for a decision.")
+        abort(404, _("That request is not waiting for a decision."))
     require(can_decide_verification(current_user, pending))
     form = DecisionForm()
     if not form.validate_on_submit():
@@ -209,7 +216,10 @@ def decide_verification(request_id):
         pending, current_user, form.decision.data == "approve", form.reason.data or "",
         form.checked_register.data, form.checked_number.data, form.checked_link.data,
     )
-    flash(f"{pending.user.username}: {form.decision.data}d.", "success")
+    if form.decision.data == "approve":
+        flash(_("%(name)s: approved.", name=pending.user.username), "success")
+    else:
+        flash(_("%(name)s: declined.", name=pending.user.username), "success")
     return redirect(url_for(".verification_queue"))
 
 
@@ -218,7 +228,8 @@ def revoke_expert(username):
     user = accounts.find_by_username(username) or abort(404)
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash("Please give a reason for revoking the verification.", "error")
+        flash(_("Please give a reason for revoking the verification."), "error")
     elif verification.revoke_verification(user, current_user, form.reason.data):
-        flash(f"{user.username} is no longer shown as a verified expert.", "success")
+        flash(_("%(name)s is no longer shown as a verified expert.", name=user.username),
+              "success")
     return redirect(url_for("accounts.profile", username=user.username))

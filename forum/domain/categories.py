@@ -4,6 +4,7 @@ page uses. Each admin change is in the moderation log."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
@@ -34,7 +35,7 @@ def save_category(admin: User, category: Category | None, slug: str, name: str,
                   description: str, position: int) -> Category:
     created = category is None
     if created and category_by_slug(slug) is not None:
-        raise ModerationError("A category already uses that address.")
+        raise ModerationError(_("A category already uses that address."))
     if created:
         category = Category(slug=slug)
         db.session.add(category)

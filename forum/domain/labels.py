@@ -3,6 +3,8 @@ one on a thread or a post with who and why. Each change is in the moderation log
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
@@ -43,8 +45,9 @@ def set_label(target: Thread | Post, user: User, label: EvidenceLabel | None, no
                   subject=target.author)
     if label is not None and target.author_id != user.id:
         link = f"/p/{post.id}" if post else f"/t/{thread.id}"
-        events.tell(target.author, f"labelled your {'post' if post else 'thread'} “{label.name}”",
-                    note, link)
+        what = (_l("labelled your post “%(label)s”", label=label.name) if post
+                else _l("labelled your thread “%(label)s”", label=label.name))
+        events.tell(target.author, what, note, link)
     if commit:
         events.commit()
 
@@ -56,7 +59,7 @@ def save_label(admin: User, label: EvidenceLabel | None, name: str, description:
     taken = db.session.scalar(select(EvidenceLabel.id).where(
         EvidenceLabel.name == name, EvidenceLabel.id != (None if created else label.id)))
     if taken:
-        raise ModerationError("That label already exists.")
+        raise ModerationError(_("That label already exists."))
     if created:
         label = EvidenceLabel()
         db.session.add(label)

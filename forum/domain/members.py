@@ -6,12 +6,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Role, User, utcnow
 from . import events, two_factor
 from .events import ModerationError
+
+# A role as pages show it; `users.role` and the log keep the English value.
+ROLE_NAMES = {"member": _l("member"), "expert": _l("expert"), "moderator": _l("moderator"),
+              "admin": _l("admin")}
+
+
+def role_name(user: User) -> str:
+    """The member's role (an expert if verified) in the reader's language."""
+    role = str(user.account_role)
+    return str(ROLE_NAMES.get(role, role))
 
 
 def directory(search: str, page: int, per_page: int):
@@ -28,8 +40,10 @@ def directory(search: str, page: int, per_page: int):
 def suspend(user: User, moderator: User, until: datetime, reason: str) -> None:
     user.suspended_until = until
     user.suspension_reason = reason.strip()
-    events.record(moderator, "suspend", reason=f"until {until:%Y-%m-%d}: {reason}", subject=user)
-    events.tell(user, f"suspended your account until {until:%d %b %Y}", reason)
+    logged = f"until {until:%Y-%m-%d}: {reason}"  # i18n: not shown (the log's own words)
+    events.record(moderator, "suspend", reason=logged, subject=user)
+    events.tell(user, _l("suspended your account until %(date)s",
+                         date=until.strftime("%d %b %Y")), reason)
     events.commit()
 
 
@@ -40,7 +54,7 @@ def lift_suspension(user: User, moderator: User, reason: str = "") -> bool:
     user.banned_at = None
     user.suspension_reason = ""
     events.record(moderator, "reinstate", reason=reason, subject=user)
-    events.tell(user, "lifted the suspension on your account", reason)
+    events.tell(user, _l("lifted the suspension on your account"), reason)
     events.commit()
     return True
 
@@ -49,7 +63,7 @@ def ban(user: User, admin: User, reason: str) -> None:
     user.banned_at = utcnow()
     user.suspension_reason = reason.strip()
     events.record(admin, "ban", reason=reason, subject=user)
-    events.tell(user, "banned your account from writing", reason)
+    events.tell(user, _l("banned your account from writing"), reason)
     events.commit()
 
 
@@ -57,7 +71,7 @@ def set_role(user: User, admin: User, role: str) -> bool:
     """Grant or revoke moderator and admin roles; verification stays as it is (an
     expert made a moderator is a verified one still, and a member again later)."""
     if role not in set(Role):
-        raise ModerationError("Choose member, moderator or admin.")
+        raise ModerationError(_("Choose member, moderator or admin."))
     if user.role == role:
         return False
     old = user.account_role

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from ..models import ExpertVerification, Role, Thread, User
 from .decisions import ALLOW, Decision, deny
 from .people import _member, is_admin, is_moderator, is_suspended, suspension_notice
@@ -23,7 +25,7 @@ def can_edit_profile(user, obj=None) -> Decision:
 def can_report_user(user, subject: User) -> Decision:
     decision = _member(user, "report a member")
     if decision and subject.id == user.id:
-        return deny(403, "You cannot report yourself.")
+        return deny(403, _("You cannot report yourself."))
     return decision
 
 
@@ -57,7 +59,7 @@ def _staff(user, action: str, of_rank, refusal: str) -> Decision:
 
 
 def can_moderate(user, obj=None) -> Decision:
-    return _staff(user, "moderate", is_moderator, "Only moderators can do that.")
+    return _staff(user, "moderate", is_moderator, _("Only moderators can do that."))
 
 
 def can_lock_thread(user, thread: Thread) -> Decision:
@@ -69,9 +71,9 @@ def can_suspend(user, subject: User) -> Decision:
     if not decision:
         return decision
     if subject.id == user.id:
-        return deny(403, "You cannot suspend yourself.")
+        return deny(403, _("You cannot suspend yourself."))
     if subject.role in (Role.MODERATOR, Role.ADMIN) and not is_admin(user):
-        return deny(403, "Only admins can suspend moderators and admins.")
+        return deny(403, _("Only admins can suspend moderators and admins."))
     return ALLOW
 
 
@@ -84,7 +86,7 @@ def _admin_on_another(user, subject_id: int, refusal: str) -> Decision:
 
 
 def can_ban(user, subject: User) -> Decision:
-    return _admin_on_another(user, subject.id, "You cannot ban yourself.")
+    return _admin_on_another(user, subject.id, _("You cannot ban yourself."))
 
 
 def can_lift(user, subject: User) -> Decision:
@@ -93,20 +95,20 @@ def can_lift(user, subject: User) -> Decision:
     if subject.banned_at is None:
         return can_suspend(user, subject)
     if can_moderate(user) and not is_admin(user):
-        return deny(403, "Only an admin can lift a ban.")
+        return deny(403, _("Only an admin can lift a ban."))
     return can_ban(user, subject)
 
 
 def can_change_role(user, subject: User) -> Decision:
     return _admin_on_another(user, subject.id,
-                             "You cannot change your own role; ask another admin.")
+                             _("You cannot change your own role; ask another admin."))
 
 
 def can_reset_two_factor(user, subject: User) -> Decision:
     """For a member who lost both phone and recovery codes; one's own is turned off
     in settings, with a code."""
     return _admin_on_another(user, subject.id,
-                             "Turn off your own two-step sign-in from your settings.")
+                             _("Turn off your own two-step sign-in from your settings."))
 
 
 def can_review_verifications(user, obj=None) -> Decision:
@@ -115,8 +117,8 @@ def can_review_verifications(user, obj=None) -> Decision:
 
 def can_decide_verification(user, verification: ExpertVerification) -> Decision:
     return _admin_on_another(user, verification.user_id,
-                             "Another admin decides your own request.")
+                             _("Another admin decides your own request."))
 
 
 def can_administer(user, obj=None) -> Decision:
-    return _staff(user, "continue", is_admin, "Only admins can do that.")
+    return _staff(user, "continue", is_admin, _("Only admins can do that."))

@@ -27,15 +27,15 @@ from ..web.forms import (
 
 class ProfileForm(ForumForm):
     display_name = LabelField(
-        "Display name",
+        _l("Display name"),
         validators=[Optional(), Length(max=60)],
-        description="Shown beside your posts instead of your username, if you like "
-        "(your @username is shown with it). It cannot be another member's name.",
+        description=_l("Shown beside your posts instead of your username, if you like "
+                       "(your @username is shown with it). It cannot be another member's name."),
     )
     bio = TextAreaField(
-        "About you",
+        _l("About you"),
         validators=[Optional(), Length(max=2000)],
-        description="Optional. Shown on your profile.",
+        description=_l("Optional. Shown on your profile."),
     )
 
 
@@ -43,47 +43,48 @@ class ExpertProfileForm(ProfileForm):
     # Credentials and affiliation are not here: the profile shows what an admin checked,
     # and a change to them is a new verification request (VerificationRequestForm).
     conflicts = TextAreaField(
-        "Standing conflict-of-interest statement",
+        _l("Standing conflict-of-interest statement"),
         validators=[Optional(), Length(max=2000)],
-        description="Shown on your profile; each new article starts from it.",
+        description=_l("Shown on your profile; each new article starts from it."),
     )
 
 
 class EmailChangeForm(ForumForm):
-    new_email = email_field("New email address")
-    current_password = current_password_field(message="Please fill this in.")
+    new_email = email_field(_l("New email address"))
+    current_password = current_password_field(message=_l("Please fill this in."))
     # Asked for (and shown) only when two-step sign-in is on: the address is how an
     # account is recovered, so changing it takes both steps.
     code = StringField(
-        "Code from your authenticator app",
+        _l("Code from your authenticator app"),
         validators=[Optional(), Length(max=40)],
-        description="Or one of your recovery codes.",
+        description=_l("Or one of your recovery codes."),
         render_kw={"autocomplete": "one-time-code", "spellcheck": "false",
                    "autocapitalize": "off"},
     )
 
 
 class PasswordChangeForm(ForumForm):
-    current_password = current_password_field("Current password", "Please fill this in.")
-    new_password = new_password_field("New password")
-    confirm = repeat_field("new_password", "Repeat the new password")
+    current_password = current_password_field(_l("Current password"), _l("Please fill this in."))
+    new_password = new_password_field(_l("New password"))
+    confirm = repeat_field("new_password",  # i18n: not shown (the field it repeats)
+                           _l("Repeat the new password"))
 
 
 class PreferencesForm(ForumForm):
     text_size = RadioField(
-        "Text size",
+        _l("Text size"),
         choices=[
-            SelectChoice(TextSize.NORMAL.value, "Normal"),
-            SelectChoice(TextSize.LARGE.value, "Large"),
-            SelectChoice(TextSize.LARGEST.value, "Largest"),
+            SelectChoice(TextSize.NORMAL.value, _l("Normal")),
+            SelectChoice(TextSize.LARGE.value, _l("Large")),
+            SelectChoice(TextSize.LARGEST.value, _l("Largest")),
         ],
         default=TextSize.NORMAL.value,
     )
-    high_contrast = BooleanField("High contrast (black on white, stronger borders)")
+    high_contrast = BooleanField(_l("High contrast (black on white, stronger borders)"))
     energy_saver = BooleanField(
-        "Energy-saver mode",
-        description="For bad days: larger text, higher contrast, no movement, "
-        "one column and bigger buttons, all at once.",
+        _l("Energy-saver mode"),
+        description=_l("For bad days: larger text, higher contrast, no movement, "
+                       "one column and bigger buttons, all at once."),
     )
     # Not required: a form sent without them (older pages, scripts) keeps what is set.
     # The choices are checked here, not by WTForms, so a wrong value gets a clear message.
@@ -110,48 +111,49 @@ class PreferencesForm(ForumForm):
 
 class VerificationRequestForm(ForumForm):
     credentials = StringField(
-        "Your professional title and qualifications",
-        validators=[DataRequired(message="Please give your title and qualifications."),
+        _l("Your professional title and qualifications"),
+        validators=[DataRequired(message=_l("Please give your title and qualifications.")),
                     Length(max=200)],
-        description="For example: Consultant neurologist, MD PhD.",
+        description=_l("For example: Consultant neurologist, MD PhD."),
     )
     affiliation = StringField(
-        "Where you work",
-        validators=[DataRequired(message="Please say where you work."), Length(max=200)],
+        _l("Where you work"),
+        validators=[DataRequired(message=_l("Please say where you work.")), Length(max=200)],
     )
     register_name = StringField(
-        "Professional register",
+        _l("Professional register"),
         validators=[DataRequired(), Length(max=60)],
-        description="For example GMC, NMC or HCPC.",
+        description=_l("For example GMC, NMC or HCPC."),
     )
     register_number = StringField(
-        "Registration number", validators=[DataRequired(), Length(max=60)]
+        _l("Registration number"), validators=[DataRequired(), Length(max=60)]
     )
     evidence_url = URLField(
-        "A public page that confirms who you are",
+        _l("A public page that confirms who you are"),
         validators=[
             DataRequired(),
-            URL(message="Please give a full web address (https://…)."),
+            URL(message=_l("Please give a full web address (https://…).")),
             Length(max=500),
         ],
-        description="Your register entry or your page on your employer's site.",
+        description=_l("Your register entry or your page on your employer's site."),
     )
 
 
 class DeleteAccountForm(ForumForm):
     posts = RadioField(
-        "Your posts",
+        _l("Your posts"),
         choices=[
-            SelectChoice("keep", "Keep my posts, shown as written by \u201ca former member\u201d"),
-            SelectChoice("delete", "Delete my posts too"),
+            SelectChoice("keep",
+                         _l("Keep my posts, shown as written by \u201ca former member\u201d")),
+            SelectChoice("delete", _l("Delete my posts too")),
         ],
         default="keep",
     )
-    password = current_password_field("Your password", "Please fill this in.")
+    password = current_password_field(_l("Your password"), _l("Please fill this in."))
 
 
 class TwoFactorEnableForm(ForumForm):
-    code = code_field("Code from your app", "The six-digit code your app shows now.",
+    code = code_field(_l("Code from your app"), _l("The six-digit code your app shows now."),
                        inputmode="numeric")
     password = current_password_field()
 

@@ -78,7 +78,7 @@ def index():
         except accounts.AccountError as error:
             apply_errors(form, error)
         else:
-            flash("Your profile is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for(".index"))
     return _settings(profile_form=form)
 
@@ -94,8 +94,8 @@ def change_email():
         except accounts.AccountError as error:
             apply_errors(form, error)
         else:
-            flash(f"We have sent a link to {form.new_email.data}. Your address changes when "
-                  "you follow it.", "success")
+            flash(_("We have sent a link to %(email)s. Your address changes when you follow it.",
+                    email=form.new_email.data), "success")
             return redirect(url_for(".index"))
     return _settings(email_form=form)
 
@@ -103,12 +103,12 @@ def change_email():
 @bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email_change(token):
     if not EmptyForm().validate_on_submit():
-        return mailed_link_page("Confirm your new address")
+        return mailed_link_page(_("Confirm your new address"))
     if profiles.confirm_email_change(token) is None:
-        flash("That link is invalid or has expired. Please ask again from your settings.",
+        flash(_("That link is invalid or has expired. Please ask again from your settings."),
               "error")
     else:
-        flash("Your email address is changed.", "success")
+        flash(_("Your email address is changed."), "success")
     return redirect(url_for("threads.index"))
 
 
@@ -122,7 +122,8 @@ def change_password():
         except accounts.AccountError as error:
             apply_errors(form, error)
         else:
-            flash("Your password is changed. Every other device has been signed out.", "success")
+            flash(_("Your password is changed. Every other device has been signed out."),
+                  "success")
             return redirect(url_for(".index"))
     return _settings(password_form=form)
 
@@ -136,7 +137,7 @@ def reading_preferences():
                             else url_for(".index", _anchor="reading"))
         preferences.save(response, form.text_size.data, form.high_contrast.data,
                          form.energy_saver.data, form.language.data, form.timezone.data)
-        flash("Your reading preferences are saved.", "success")
+        flash(_("Your reading preferences are saved."), "success")
         return response
     return render_template("settings/preferences.html", form=form)
 
@@ -228,9 +229,9 @@ def new_recovery_codes():
 @bp.post("/two-factor/disable")
 @two_step.code_limit
 def disable_two_factor():
-    def done(_):
+    def done(_result):
         requestlog.event("two-factor off", user=current_user.id)
-        flash("Two-step sign-in is off.", "success")
+        flash(_("Two-step sign-in is off."), "success")
         return redirect(url_for(".two_factor_settings"))
 
     return _with_password_and_code(two_factor.disable, "disable_form", done)
@@ -244,7 +245,8 @@ def toggle_energy_saver():
     now = preferences.current()
     response = redirect(safe_next(request.form.get("next")))
     preferences.save(response, now.text_size, now.high_contrast, not now.energy_saver)
-    flash("Energy-saver mode is " + ("off." if now.energy_saver else "on."), "success")
+    flash(_("Energy-saver mode is off.") if now.energy_saver else _("Energy-saver mode is on."),
+          "success")
     return response
 
 
@@ -272,7 +274,7 @@ def request_verification():
             register_name=form.register_name.data, register_number=form.register_number.data,
             evidence_url=form.evidence_url.data,
         )
-        flash("Thank you. An admin will check your details and let you know by email.",
+        flash(_("Thank you. An admin will check your details and let you know by email."),
               "success")
         return redirect(url_for(".index"))
     return render_template("settings/verification.html", form=form, pending=pending)
@@ -299,6 +301,6 @@ def delete_account():
             apply_errors(form, error)
         else:
             logout_user()
-            flash("Your account is deleted. Thank you for being part of the forum.", "info")
+            flash(_("Your account is deleted. Thank you for being part of the forum."), "info")
             return redirect(url_for("threads.index"))
     return render_template("settings/delete.html", form=form)
