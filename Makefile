@@ -55,7 +55,7 @@ checker: $(VNU_JAR)
 TRANSLATED := es
 
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --ignore-dirs ".*" \
 	  --sort-by-file --project "MS Community Forum" -o translations/messages.pot .
 	@for lang in $(TRANSLATED); do \
 	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
