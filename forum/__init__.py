@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 from . import cli, i18n, requestlog, schema, sqlite
 from .config import load_config
@@ -65,10 +66,12 @@ def register_extensions(app: Flask) -> None:
     # Flask-Babel keeps its choice on `g`, which outlives a request when an app context
     # was pushed around it (tests, scripts): each request chooses afresh, first of all.
     app.before_request_funcs.setdefault(None, []).insert(0, i18n.forget_choice)
+    app.after_request(i18n.vary_on_language)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = str  # the message in the page's language, as flashed
     from .domain.sessions import load_user
 
     login_manager.user_loader(load_user)

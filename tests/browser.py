@@ -59,11 +59,13 @@ def axe_source() -> str:
 class Visitor:
     """A browser context (its own cookies) with one page, and what its console reported."""
 
-    def __init__(self, browser, base: str, axe_js: str):
+    def __init__(self, browser, base: str, axe_js: str, locale: str = "en-GB"):
         self.base = base
         self.axe_js = axe_js
+        # The locale is the browser's Accept-Language, which picks the pages' language.
         self.context = browser.new_context(
-            base_url=base, viewport={"width": WIDE, "height": HEIGHT}, reduced_motion="reduce")
+            base_url=base, viewport={"width": WIDE, "height": HEIGHT}, reduced_motion="reduce",
+            locale=locale)
         # axe-core goes into every document as it is created: cheaper than sending it to
         # each page afterwards, and the page's own CSP does not apply to it.
         self.context.add_init_script(axe_js)
@@ -98,7 +100,7 @@ class Visitor:
 
     def sign_in(self, username: str, password: str) -> None:
         response = self.post_form("/login", {"username": username, "password": password})
-        assert "Sign out" in response.text(), f"{username} could not sign in"
+        assert 'action="/logout"' in response.text(), f"{username} could not sign in"
 
     def choose_reading(self, text_size: str = "largest", high_contrast: bool = True,
                        energy_saver: bool = False) -> None:

@@ -92,8 +92,8 @@ def visitors(chromium, site, axe_js):
     """Opens browser contexts (each its own cookies); all are closed after the test."""
     opened = []
 
-    def open_visitor(role="anonymous"):
-        visitor = Visitor(chromium, site, axe_js)
+    def open_visitor(role="anonymous", locale="en-GB"):
+        visitor = Visitor(chromium, site, axe_js, locale)
         opened.append(visitor)
         if role != "anonymous":
             visitor.sign_in(ACCOUNTS[role], PASSWORDS[ACCOUNTS[role]])
@@ -277,6 +277,29 @@ def test_every_page_type_meets_wcag_22_aa_and_reflows(role, demo, visitors):
     for error in visitor.script_errors:
         problems.add("script errors", error)
     assert not problems, f"As {role}, on {len(pages)} page types:\n{problems.report()}"
+
+
+def test_every_page_type_in_spanish_meets_wcag_22_aa(demo, visitors):
+    """Once in Spanish, each page type as the role it is pictured as: axe finds nothing
+    (the page's lang, labels and names in Spanish), and the page says it is Spanish."""
+    problems = Problems()
+    for role in ROLES:
+        visitor = visitors(role, locale="es-ES")
+        for page in (page for page in PAGES if page.pictured_as == role):
+            path = page.path.format(**demo.paths(role))
+            visitor.open(path, page.status)
+            where = f"{page.name} {path} [es]"
+            language = visitor.page.evaluate("document.documentElement.lang")
+            if language != "es":
+                problems.add("the page is not marked as Spanish", where, language)
+            violations = visitor.axe()
+            if violations:
+                problems.add("axe WCAG 2.2 AA violations", where,
+                             "\n" + describe_violations(violations))
+            visitor.page.keyboard.press("Tab")
+            if visitor.focused().get("text") != "Saltar al contenido":
+                problems.add("first Tab does not reach 'Saltar al contenido'", where)
+    assert not problems, f"In Spanish:\n{problems.report()}"
 
 
 # -- keyboard journeys --------------------------------------------------------------------

@@ -98,6 +98,8 @@ def template_problems(path: Path) -> list[str]:
     calls: list[bool] = []  # for each open parenthesis: is it a gettext call's?
     previous = None
     for line, kind, value in _environment().lex(source):
+        if kind == "whitespace":
+            continue
         if kind == "data":
             if not in_trans and line not in skip_lines:
                 stream.append(value)

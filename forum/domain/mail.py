@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from flask import after_this_request, current_app, has_request_context, render_template, request
 from sqlalchemy import inspect, select, update
 
+from .. import i18n
 from ..extensions import db
 from ..models import OutboxMessage, User, utcnow
 
@@ -30,7 +31,7 @@ _QUEUED = "forum.mail.queued"
 
 def queue(user: User, template: str, recipient: str | None = None, **context) -> OutboxMessage:
     """Add a message rendered from templates/mail/<template>.txt; its first line is the subject."""
-    subject, _, body = _render(template, user=user, **context).partition("\n")
+    subject, _newline, body = _render(template, user=user, **context).partition("\n")
     message = OutboxMessage(
         user_id=user.id,
         recipient=recipient or user.email,
@@ -42,11 +43,14 @@ def queue(user: User, template: str, recipient: str | None = None, **context) ->
     return message
 
 
-def _render(template: str, **context) -> str:
+def _render(template: str, user: User, **context) -> str:
+    # In the recipient's language and time zone (which the request's own may not be).
     # Links always point at the configured public address, never at the Host header
     # of the request that caused the mail (which anyone can set).
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        return render_template(f"mail/{template}.txt", **context)
+    language, zone = i18n.reader(user)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]), \
+            i18n.written_in(language, zone):
+        return render_template(f"mail/{template}.txt", user=user, **context)
 
 
 def send_queued() -> None:
