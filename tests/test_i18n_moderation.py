@@ -4,12 +4,13 @@ forum's own error pages and the page that gives back a form's text, for a browse
 that asks for Spanish."""
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from forum import create_app
 from forum.domain import reports
 from forum.extensions import db, limiter
-from forum.models import Post
+from forum.models import Flag, Post
 from tests.conftest import PASSWORD, Browser, RequestClient
 from tests.factories import make_category, make_discussion, make_user
 
@@ -160,3 +161,17 @@ def test_an_expired_form_gives_the_text_back_in_spanish(member_browser, thread):
     assert "Envíalo de nuevo, por favor: tu texto está a salvo" in page
     assert "Mi texto largo.</textarea>" in page
     assert ">Texto</label>" in page and ">Enviar de nuevo</button>" in page
+
+
+def test_a_reports_outcome_is_stored_in_english_and_shown_in_the_readers_language(
+        app, spanish_moderator, thread):
+    post = _reported(thread, 1)
+    spanish_moderator.submit("/mod", {"action": "hide", "note": ""},
+                             action=f"/mod/reports/post-{post.id}")
+    db.session.expire_all()
+    flag = db.session.scalars(select(Flag).where(Flag.post_id == post.id)).one()
+    assert flag.outcome == "A moderator hid the post."  # as stored, whoever resolved it
+    assert db.session.get(Post, post.id).hidden_reason == (
+        "Reported by members and hidden by a moderator.")
+    with app.test_request_context("/"), force_locale("es"):
+        assert reports.outcome_text(flag) == "Un moderador ocultó el mensaje."
