@@ -10,7 +10,7 @@ from sqlalchemy import select
 from forum import create_app
 from forum.domain import reports
 from forum.extensions import db, limiter
-from forum.models import Flag, Post
+from forum.models import Flag, OutboxMessage, Post
 from tests.conftest import PASSWORD, Browser, RequestClient
 from tests.factories import make_category, make_discussion, make_user
 
@@ -175,3 +175,17 @@ def test_a_reports_outcome_is_stored_in_english_and_shown_in_the_readers_languag
         "Reported by members and hidden by a moderator.")
     with app.test_request_context("/"), force_locale("es"):
         assert reports.outcome_text(flag) == "Un moderador ocultó el mensaje."
+
+
+def test_the_author_is_told_in_their_own_language(moderator_browser, member, thread):
+    member.locale = "es"
+    db.session.commit()
+    post = db.session.scalars(select(Post).where(Post.thread_id == thread.id)).first()
+    moderator_browser.submit(f"/t/{thread.id}", {"reason": "Publicidad."},
+                             action=f"/p/{post.id}/hide", headers={"Accept-Language": "en"})
+    db.session.expire_all()
+    mail = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient == member.email).order_by(OutboxMessage.id.desc())).first()
+    assert mail.subject == "Un moderador ocultó uno de tus mensajes"
+    assert "ocultó uno de tus mensajes." in mail.body and "Su motivo: Publicidad." in mail.body
+    assert "A moderator" not in mail.body
