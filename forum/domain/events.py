@@ -29,8 +29,10 @@ def record(actor: User, action: str, at: datetime | None = None, reason: str = "
     requestlog.event("moderation", actor=actor.id, action=action)
 
 
-def tell(user: User | None, what: str, reason: str = "", link: str = "") -> None:
-    """Mail the person an action was taken against (not when they did it themselves)."""
+def tell(user: User | None, what, reason: str = "", link: str = "") -> None:
+    """Mail the person an action was taken against (not when they did it themselves).
+    `what` completes "A moderator …": a lazy text (flask_babel.lazy_gettext), so that
+    the mail reads it in the language it is written in."""
     if user is not None and user.email and user.deleted_at is None:
         mail.queue(user, "moderation", what=what, reason=reason, link=link)
 

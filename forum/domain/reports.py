@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -84,24 +87,51 @@ def open_reports() -> list[ReportGroup]:
 
 RESOLUTIONS = ("dismiss", "hide", "label", "lock")
 
+# What the reporters are told (Flag.outcome). Stored in English, the source text;
+# `outcome_text` shows it in the reader's language.
+OUTCOMES = {
+    "dismiss": _l("A moderator looked at this and left it as it is."),
+    "hide": _l("A moderator hid the post."),
+    "label": _l("A moderator labelled the post “%(label)s”."),
+    "lock": _l("A moderator locked the thread."),
+}
+
+# Stored as the hide or lock reason when the moderator wrote none (English, as stored).
+HIDDEN_AFTER_REPORTS = _l("Reported by members and hidden by a moderator.")
+LOCKED_AFTER_REPORTS = _l("Locked after reports.")
+
+
+def _in_english(text, **variables) -> str:
+    """A lazy text in the source language, as the database keeps it."""
+    with force_locale("en"):
+        return str(text) % variables if variables else str(text)
+
+
+def outcome_text(flag: Flag) -> str:
+    """A resolved report's outcome in the reader's language (the stored English text
+    when it is not one of OUTCOMES)."""
+    text = OUTCOMES.get(flag.resolution or "")
+    if text is None:
+        return flag.outcome
+    if flag.resolution == "label":
+        name = (flag.outcome or "").partition("“")[2].rpartition("”")[0]
+        return str(text) % {"label": name}
+    return str(text)
+
 
 def resolve_reports(moderator: User, post: Post | None, subject: User | None, action: str,
                     note: str, label: EvidenceLabel | None = None) -> int:
     """Act on a post's (or a member's) open reports in one step and close them all."""
     if action not in RESOLUTIONS or (action in ("hide", "label", "lock") and post is None):
-        raise ModerationError("Choose what to do about these reports.")
+        raise ModerationError(_("Choose what to do about these reports."))
     if action == "label" and label is None:
-        raise ModerationError("Choose a label.")
+        raise ModerationError(_("Choose a label."))
     query = select(Flag).where(Flag.resolved_at.is_(None))
     query = (query.where(Flag.post_id == post.id) if post is not None
              else query.where(Flag.post_id.is_(None), Flag.subject_id == subject.id))
     flags = db.session.scalars(query).all()
-    outcome = {
-        "dismiss": "A moderator looked at this and left it as it is.",
-        "hide": "A moderator hid the post.",
-        "label": f"A moderator labelled the post “{label.name if label else ''}”.",
-        "lock": "A moderator locked the thread.",
-    }[action]
+    outcome = _in_english(OUTCOMES[action], **({"label": label.name if label else ""}
+                                               if action == "label" else {}))
     now = utcnow()
     for flag in flags:
         flag.resolved_at, flag.resolved_by_id = now, moderator.id
@@ -112,12 +142,12 @@ def resolve_reports(moderator: User, post: Post | None, subject: User | None, ac
     # One commit for the reports and the action (which may find it already done).
     if action == "hide":
         moderation.hide_post(post, moderator,
-                             note or "Reported by members and hidden by a moderator.",
+                             note or _in_english(HIDDEN_AFTER_REPORTS),
                              commit=False)
     elif action == "label":
         labels.set_label(post, moderator, label, note, commit=False)
     elif action == "lock":
-        moderation.lock_thread(post.thread, moderator, note or "Locked after reports.",
+        moderation.lock_thread(post.thread, moderator, note or _in_english(LOCKED_AFTER_REPORTS),
                                commit=False)
     events.commit()
     return len(flags)

@@ -4,6 +4,7 @@ suspending a member."""
 from datetime import UTC, datetime
 from datetime import time as day_time
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -14,42 +15,42 @@ from ..web.writing import label_id, reason_field
 class ReasonForm(ForumForm):
     """Unlock, unpin, restore, reinstate: an optional reason for the log."""
 
-    reason = reason_field(required=False, label="Reason (optional)")
+    reason = reason_field(required=False, label=_l("Reason (optional)"))
 
 
 class LockForm(ForumForm):
-    reason = reason_field(required=True, label="Why is it locked? (shown on the thread)")
+    reason = reason_field(required=True, label=_l("Why is it locked? (shown on the thread)"))
 
 
 class HideForm(ForumForm):
-    reason = reason_field(required=True, label="Why is it hidden? (the author is told)")
+    reason = reason_field(required=True, label=_l("Why is it hidden? (the author is told)"))
 
 
 class MoveForm(ForumForm):
-    category = SelectField("Move to", coerce=int)
-    reason = reason_field(required=False, label="Reason (optional)")
+    category = SelectField(_l("Move to"), coerce=int)
+    reason = reason_field(required=False, label=_l("Reason (optional)"))
 
 
 class ResolveForm(ForumForm):
     action = RadioField(
-        "Decision",
-        choices=[SelectChoice("dismiss", "Dismiss: leave it as it is"),
-                 SelectChoice("label", "Label the post"),
-                 SelectChoice("hide", "Hide the post"),
-                 SelectChoice("lock", "Lock the thread")],
-        validators=[DataRequired(message="Please choose what to do.")],
+        _l("Decision"),
+        choices=[SelectChoice("dismiss", _l("Dismiss: leave it as it is")),
+                 SelectChoice("label", _l("Label the post")),
+                 SelectChoice("hide", _l("Hide the post")),
+                 SelectChoice("lock", _l("Lock the thread"))],
+        validators=[DataRequired(message=_l("Please choose what to do."))],
     )
     # Checked against the labels in use by the service; absent when not labelling.
-    label = SelectField("Label (when labelling)", coerce=label_id, default=0,
+    label = SelectField(_l("Label (when labelling)"), coerce=label_id, default=0,
                         validate_choice=False)
-    note = TextAreaField("Note (shown with a label or to the author)",
+    note = TextAreaField(_l("Note (shown with a label or to the author)"),
                          validators=[Optional(), Length(max=2000)])
 
 
 class SuspendForm(ForumForm):
-    until = DateField("Suspended until", validators=[DataRequired(
-        message="Please give the date the suspension ends (YYYY-MM-DD).")])
-    reason = reason_field(required=True, label="Why? (the member is told)")
+    until = DateField(_l("Suspended until"), validators=[DataRequired(
+        message=_l("Please give the date the suspension ends (YYYY-MM-DD)."))])
+    reason = reason_field(required=True, label=_l("Why? (the member is told)"))
 
     @property
     def ends_at(self) -> datetime:
@@ -58,4 +59,4 @@ class SuspendForm(ForumForm):
 
     def validate_until(self, field):
         if field.data is not None and self.ends_at <= datetime.now(UTC):
-            raise ValidationError("The end of a suspension must be in the future.")
+            raise ValidationError(_l("The end of a suspension must be in the future."))

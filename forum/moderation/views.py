@@ -1,6 +1,9 @@
 """Moderation. Every route here is guarded once, by `before_request`."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..domain import (
@@ -24,6 +27,56 @@ from .forms import HideForm, LockForm, MoveForm, ReasonForm, ResolveForm, Suspen
 
 bp = Blueprint("moderation", __name__)
 
+# How the queue names a report's reason (the stored FlagReason value is the key).
+FLAG_REASONS = {
+    "spam": _l("spam"),
+    "harassment": _l("harassment"),
+    "misinformation": _l("misinformation"),
+    "personal-info": _l("personal-info"),
+    "at-risk": _l("at-risk"),
+    "other": _l("other"),
+}
+
+# How the log names an action: the stored action (never translated) is the key.
+ACTIONS = {
+    "lock": _l("lock"),
+    "unlock": _l("unlock"),
+    "pin": _l("pin"),
+    "unpin": _l("unpin"),
+    "move": _l("move"),
+    "hide": _l("hide"),
+    "restore": _l("restore"),
+    "approve": _l("approve"),
+    "reject": _l("reject"),
+    "resolve: dismiss": _l("resolve: dismiss"),
+    "resolve: hide": _l("resolve: hide"),
+    "resolve: label": _l("resolve: label"),
+    "resolve: lock": _l("resolve: lock"),
+    "unlabel": _l("unlabel"),
+    "suspend": _l("suspend"),
+    "reinstate": _l("reinstate"),
+    "ban": _l("ban"),
+    "role": _l("role"),
+    "two-factor reset": _l("two-factor reset"),
+    "category: create": _l("category: create"),
+    "category: edit": _l("category: edit"),
+    "category: archive": _l("category: archive"),
+    "category: reopen": _l("category: reopen"),
+    "label list: add": _l("label list: add"),
+    "label list: edit": _l("label list: edit"),
+    "label list: archive": _l("label list: archive"),
+    "label list: reopen": _l("label list: reopen"),
+}
+
+
+def action_label(action: str) -> str:
+    """A logged action as the reader reads it; an action without a label as stored."""
+    if action in ACTIONS:
+        return str(ACTIONS[action])
+    if action.startswith("label: "):  # "label: <the label's name>"
+        return _("label: %(name)s", name=action.removeprefix("label: "))
+    return action
+
 
 @bp.before_request
 def require_moderator():
@@ -36,7 +89,7 @@ def _act(form, back, action, done):
     if not form.validate_on_submit():
         return _refused_form(form, back)
     if action(form) is not False:
-        flash(done, "success")
+        flash(str(done), "success")
     return redirect(back)
 
 
@@ -61,14 +114,15 @@ def _post(post_id):
 def queue():
     return render_template(
         "moderation/queue.html", groups=reports.open_reports(), held=moderation.held_posts(),
-        resolve_form=label_choices(ResolveForm(formdata=None), "Choose a label"),
+        reason_labels=FLAG_REASONS,
+        resolve_form=label_choices(ResolveForm(formdata=None), _("Choose a label")),
         reject_form=HideForm(formdata=None),
     )
 
 
 @bp.post("/mod/reports/<key>")
 def resolve(key):
-    kind, _, ident = key.partition("-")
+    kind, _sep, ident = key.partition("-")
     # ASCII digits only: "²" passes isdigit() but int() refuses it, and "٣" is no id
     # of ours either (isascii also keeps int() away from "1_000").
     if not (ident.isascii() and ident.isdigit()) or int(ident) >= 2**31:
@@ -87,14 +141,14 @@ def resolve(key):
     except events.ModerationError as error:
         flash(str(error), "error")
         return redirect(url_for(".queue"))
-    flash(f"{count} report{'s' if count != 1 else ''} resolved.", "success")
+    flash(ngettext("%(num)d report resolved.", "%(num)d reports resolved.", count), "success")
     return redirect(url_for(".queue"))
 
 
 @bp.post("/mod/held/<id:post_id>/approve")
 def approve(post_id):
     if moderation.approve_post(_post(post_id), current_user):
-        flash("Approved: the post is now visible to everyone.", "success")
+        flash(_("Approved: the post is now visible to everyone."), "success")
     return redirect(url_for(".queue"))
 
 
@@ -103,7 +157,7 @@ def reject(post_id):
     post = _post(post_id)
     return _act(HideForm(), url_for(".queue"),
                 lambda form: moderation.reject_post(post, current_user, form.reason.data),
-                "Not approved: the author has been told why.")
+                _("Not approved: the author has been told why."))
 
 
 @bp.get("/mod/log")
@@ -116,12 +170,13 @@ def log():
                              action=request.args.get("action", "").strip()[:40],
                              subject=subject)
     require_page_exists(log)
-    return render_template("moderation/log.html", events=log, args=request.args)
+    return render_template("moderation/log.html", events=log, args=request.args,
+                           action_label=action_label)
 
 
 # -- threads and posts: lock, unlock, pin, unpin, hide, restore, move --------------
 
-def _action(rule: str, endpoint: str, load, form_class, act, done: str) -> None:
+def _action(rule: str, endpoint: str, load, form_class, act, done) -> None:
     """Register a one-step action on a thread or a post: POST `rule`, its form (a
     reason), `act(target, form)`, then back to the target with `done`."""
     def view(**ids):
@@ -134,23 +189,23 @@ def _action(rule: str, endpoint: str, load, form_class, act, done: str) -> None:
 
 _action("/t/<id:thread_id>/lock", "lock", _thread, LockForm,
         lambda thread, form: moderation.lock_thread(thread, current_user, form.reason.data),
-        "The thread is locked.")
+        _l("The thread is locked."))
 _action("/t/<id:thread_id>/unlock", "unlock", _thread, ReasonForm,
         lambda thread, form: moderation.unlock_thread(thread, current_user,
                                                       form.reason.data or ""),
-        "The thread is unlocked.")
+        _l("The thread is unlocked."))
 _action("/t/<id:thread_id>/pin", "pin", _thread, ReasonForm,
         lambda thread, form: moderation.pin_thread(thread, current_user),
-        "The thread is pinned to the top of its category.")
+        _l("The thread is pinned to the top of its category."))
 _action("/t/<id:thread_id>/unpin", "unpin", _thread, ReasonForm,
         lambda thread, form: moderation.unpin_thread(thread, current_user),
-        "The thread is no longer pinned.")
+        _l("The thread is no longer pinned."))
 _action("/p/<id:post_id>/hide", "hide", _post, HideForm,
         lambda post, form: moderation.hide_post(post, current_user, form.reason.data),
-        "The post is hidden. Its author has been told why.")
+        _l("The post is hidden. Its author has been told why."))
 _action("/p/<id:post_id>/restore", "restore", _post, ReasonForm,
         lambda post, form: moderation.restore_post(post, current_user, form.reason.data or ""),
-        "The post is visible again.")
+        _l("The post is visible again."))
 
 
 @bp.post("/t/<id:thread_id>/move")
@@ -161,7 +216,7 @@ def move(thread_id):
         return _refused_form(form, thread_url(thread))
     category = db.session.get(Category, form.category.data) or abort(404)
     if moderation.move_thread(thread, current_user, category, form.reason.data or ""):
-        flash(f"Moved to {category.name}.", "success")
+        flash(_("Moved to %(category)s.", category=category.name), "success")
     return redirect(thread_url(thread))
 
 
@@ -182,7 +237,8 @@ def suspend(username):
     if not form.validate_on_submit():
         return _refused_form(form, _profile(user))
     members.suspend(user, current_user, form.ends_at, form.reason.data)
-    flash(f"{user.username} is suspended until {form.until.data:%d %b %Y}.", "success")
+    flash(_("%(name)s is suspended until %(date)s.", name=user.username,
+            date=format_date(form.until.data, "dd MMM y")), "success")
     return redirect(_profile(user))
 
 
@@ -192,7 +248,7 @@ def reinstate(username):
     require(can_lift(current_user, user))
     return _act(ReasonForm(), _profile(user),
                 lambda form: members.lift_suspension(user, current_user, form.reason.data or ""),
-                f"{user.username} can write again.")
+                _("%(name)s can write again.", name=user.username))
 
 
 @bp.post("/u/<username>/ban")
@@ -201,4 +257,4 @@ def ban(username):
     require(can_ban(current_user, user))
     return _act(HideForm(), _profile(user),
                 lambda form: members.ban(user, current_user, form.reason.data),
-                f"{user.username} is banned from writing.")
+                _("%(name)s is banned from writing.", name=user.username))

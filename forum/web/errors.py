@@ -3,7 +3,9 @@
 import logging
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
@@ -29,11 +31,11 @@ MESSAGES = {
 
 # A form sent while the database cannot write. "May": on Postgres the connection can
 # drop after the commit reached the server; a resend is safe (submission tokens).
-NOT_SAVED = ("The forum cannot save anything at the moment, so what you sent may not have "
-             "been saved. Please try again in a few minutes.")
+NOT_SAVED = _l("The forum cannot save anything at the moment, so what you sent may not "
+               "have been saved. Please try again in a few minutes.")
 
-SOMETHING_WRONG = ("Something went wrong on our side, so what you sent may not have been "
-                   "saved. We have logged the problem.")
+SOMETHING_WRONG = _l("Something went wrong on our side, so what you sent may not have been "
+                     "saved. We have logged the problem.")
 
 # Seconds a 503 asks clients to wait (the Retry-After header).
 RETRY_AFTER = 30
@@ -55,7 +57,7 @@ TITLES = {
 
 _FALLBACK = (
     "<!doctype html><html lang=en><meta charset=utf-8><title>{code} {name}</title>"
-    "<main><h1>{name}</h1><p>{message}</p><p><a href=/>Go to the forum's front page</a></p></main>"
+    "<main><h1>{name}</h1><p>{message}</p><p><a href=/>{home}</a></p></main>"
 )
 
 
@@ -69,7 +71,8 @@ def _render(error: HTTPException):
         body = render_template("errors/error.html", code=code, title=title, message=message)
     except Exception:  # the page itself may need the database that just failed
         log.exception("error page could not be rendered")
-        body = _FALLBACK.format(code=code, name=title, message=message)
+        body = _FALLBACK.format(code=code, name=title, message=message,
+                                home=_("Go to the forum's front page"))
     response = error.get_response()
     response.set_data(body)
     response.mimetype = "text/html"
@@ -152,14 +155,15 @@ def _end_session(_error) -> None:
         db.session.registry.clear()
 
 
-def _not_saved_page(code: int, title: str, message: str) -> str | None:
+def _not_saved_page(code: int, title, message) -> str | None:
     """A refused form's text, back in a form ready to send again; None when the form
     had no text worth keeping (or came from another site)."""
     kept = _kept_text()
     if not kept:
         return None
     context = {"fields": kept, "action": request.path, "code": code, "title": title,
-               "message": message, "once": any(name in HIDDEN_FIELDS for name, _, _ in kept)}
+               "message": message,
+               "once": any(name in HIDDEN_FIELDS for name, _kind, _value in kept)}
     try:
         return render_template("errors/not_saved.html", **context)
     except Exception:  # the layout read the database again (the member's details)
@@ -173,9 +177,9 @@ def _not_saved_page(code: int, title: str, message: str) -> str | None:
 # the text back with the reason, rather than a bare refusal that loses it.
 REFUSED_WRITES = {400, 401, 403, 404}
 
-SIGNED_OUT = ("You are not signed in any more, so nothing was posted yet. This happens "
-              "when your password is changed or two-step sign-in is turned on from another "
-              "device, or when a sign-in is old enough to end.")
+SIGNED_OUT = _l("You are not signed in any more, so nothing was posted yet. This happens "
+                "when your password is changed or two-step sign-in is turned on from another "
+                "device, or when a sign-in is old enough to end.")
 
 
 def _draft_key() -> str | None:
@@ -209,9 +213,9 @@ def _refused_write_page(error: HTTPException):
     key = _draft_key()
     context = {
         "fields": kept, "action": request.path, "code": code,
-        "title": "You were signed out" if signed_out else TITLES.get(code, error.name),
+        "title": _("You were signed out") if signed_out else TITLES.get(code, error.name),
         "message": SIGNED_OUT if signed_out else (described or MESSAGES.get(code, "")),
-        "once": any(name in HIDDEN_FIELDS for name, _, _ in kept),
+        "once": any(name in HIDDEN_FIELDS for name, _kind, _value in kept),
         "draft_key": key, "saved_as_draft": _kept_as_draft(key),
         "sign_in_next": drafts.form_page(key) if signed_out and key else None,
     }
@@ -226,7 +230,7 @@ def _to_sign_in():
     return redirect(url_for("accounts.login", next=back))
 
 
-def _after_failure(what: str, code: int, title: str, message: str) -> str | None:
+def _after_failure(what: str, code: int, title, message) -> str | None:
     """Log a failed request, undo its transaction, and for a form post the page that
     keeps what was typed (None when there was nothing to keep)."""
     log.exception(what)
@@ -253,7 +257,7 @@ def init_app(app: Flask) -> None:
                                    draft_key=key, sign_in_next=drafts.form_page(key)
                                    if signed_out and key else None)
             return page, 400
-        error.description = (
+        error.description = _(
             "This form had expired or was sent from elsewhere, so nothing was saved. "
             "Please go back, reload the page and send it again."
         )
@@ -263,19 +267,20 @@ def init_app(app: Flask) -> None:
     def too_many_requests(error):
         limit = getattr(error, "limit", None)
         seconds = limit.limit.get_expiry() if limit is not None else 60
-        wait = f"{seconds // 60} minutes" if seconds >= 120 else f"{max(seconds, 1)} seconds"
+        wait = (ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
+                if seconds >= 120 else
+                ngettext("%(num)d second", "%(num)d seconds", max(seconds, 1)))
         if request.method == "POST":
             # A refused reply, edit or preview: the text comes back, not just a hint
             # that Back might still have it (it often does not after a while).
-            page = _not_saved_page(429, TITLES[429], "You have done that too often for now, "
-                                   f"so it was not saved. Please wait {wait}, then send it "
-                                   "again.")
+            page = _not_saved_page(429, TITLES[429], _(
+                "You have done that too often for now, so it was not saved. Please wait "
+                "%(wait)s, then send it again.", wait=wait))
             if page is not None:
                 return page, 429, {"Retry-After": str(seconds)}
-        error.description = (
-            f"You have done that too often for now. Please wait {wait} and try again. "
-            "Anything you typed is still in the form if you go back."
-        )
+        error.description = _(
+            "You have done that too often for now. Please wait %(wait)s and try again. "
+            "Anything you typed is still in the form if you go back.", wait=wait)
         return _render(error)
 
     @app.errorhandler(HTTPException)
@@ -300,7 +305,7 @@ def init_app(app: Flask) -> None:
             return unexpected_error(error)
         # The database is down, restarting, read-only (a SQLite file made unwritable, a
         # Postgres replica) or busy: worth trying again in a while.
-        page = _after_failure("database error", 503, "We could not save that just now",
+        page = _after_failure("database error", 503, _("We could not save that just now"),
                               NOT_SAVED)
         if page is not None:
             return page, 503, {"Retry-After": str(RETRY_AFTER)}
@@ -311,7 +316,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
-        page = _after_failure("unhandled error", 500, "Something went wrong", SOMETHING_WRONG)
+        page = _after_failure("unhandled error", 500, _("Something went wrong"), SOMETHING_WRONG)
         if page is not None:
             return page, 500
         return _render(InternalServerError()), 500

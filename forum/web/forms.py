@@ -15,6 +15,7 @@ form text is simply missing, and the form says so as it would for an empty field
 """
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from wtforms import EmailField, PasswordField, StringField, TextAreaField
@@ -55,12 +56,20 @@ class ForumForm(FlaskForm):
 
 # -- fields and forms the blueprints share -------------------------------------------
 
-def new_password_field(label: str, description: str = "At least 10 characters.") -> PasswordField:
+# Defaults of the field makers below (lazy: read in each request's language).
+AT_LEAST_10 = _l("At least 10 characters.")
+CODE = _l("Code")
+CODE_HINT = _l("The six-digit code from your authenticator app, or one of your recovery "
+               "codes.")
+CURRENT_PASSWORD = _l("Your current password")
+GIVE_PASSWORD = _l("Please give your password.")
+
+def new_password_field(label, description=AT_LEAST_10) -> PasswordField:
     return PasswordField(
         label,
         validators=[
-            DataRequired(message="Please choose a password."),
-            Length(min=10, message="Passwords need at least 10 characters."),
+            DataRequired(message=_l("Please choose a password.")),
+            Length(min=10, message=_l("Passwords need at least 10 characters.")),
         ],
         description=description,
         render_kw={"autocomplete": "new-password"},
@@ -71,27 +80,25 @@ def repeat_field(field: str, label: str) -> PasswordField:
     return PasswordField(
         label,
         validators=[
-            DataRequired(message="Please repeat the password."),
-            EqualTo(field, message="The two passwords differ."),
+            DataRequired(message=_l("Please repeat the password.")),
+            EqualTo(field, message=_l("The two passwords differ.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
-def code_field(label="Code", description="The six-digit code from your authenticator app, "
-               "or one of your recovery codes.", inputmode="text"):
+def code_field(label=CODE, description=CODE_HINT, inputmode="text"):
     # A recovery code has letters, so only a code-only field asks for the number pad.
     return StringField(
         label,
-        validators=[DataRequired(message="Please type the code."), Length(max=40)],
+        validators=[DataRequired(message=_l("Please type the code.")), Length(max=40)],
         description=description,
         render_kw={"autocomplete": "one-time-code", "inputmode": inputmode,
                    "spellcheck": "false", "autocapitalize": "off"},
     )
 
 
-def current_password_field(label="Your current password",
-                           message="Please give your password."):
+def current_password_field(label=CURRENT_PASSWORD, message=GIVE_PASSWORD):
     # No password is longer than 200 characters (accounts.MAX_PASSWORD_LENGTH).
     return PasswordField(
         label,
@@ -103,7 +110,7 @@ def current_password_field(label="Your current password",
 def email_field(label):
     return EmailField(
         label,
-        validators=[DataRequired(message="Please fill this in."), Length(max=254)],
+        validators=[DataRequired(message=_l("Please fill this in.")), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
 
@@ -113,7 +120,7 @@ class EmptyForm(ForumForm):
 
 
 class RevokeForm(ForumForm):
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
 def apply_errors(form, error) -> None:
