@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext
@@ -203,6 +204,10 @@ def test_mail_is_in_the_recipients_language_not_the_senders(app, moderator_brows
     assert lang_of(english_page) == "en"  # the moderator's own page stayed English
     assert "Cooling-off period." in mail.body  # the moderator's words are not translated
     assert "Hello" not in mail.body and f"Hola {member.username}" in mail.body, mail.body
+    # The whole sentence, and the day, in Spanish (diciembre, not Dec).
+    day = format_date(utcnow() + timedelta(days=7), "d MMM y", locale="es")
+    assert mail.subject == f"Un moderador ha suspendido tu cuenta hasta el {day}."
+    assert "dic" in day and "Dec" not in mail.body
 
 
 def test_a_visitor_asking_in_spanish_gets_spanish_mail_unless_the_account_chose(app, client,

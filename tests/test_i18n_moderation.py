@@ -186,6 +186,6 @@ def test_the_author_is_told_in_their_own_language(moderator_browser, member, thr
     db.session.expire_all()
     mail = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.recipient == member.email).order_by(OutboxMessage.id.desc())).first()
-    assert mail.subject == "Un moderador ocultó uno de tus mensajes"
-    assert "ocultó uno de tus mensajes." in mail.body and "Su motivo: Publicidad." in mail.body
+    assert mail.subject == "Un moderador ha ocultado uno de tus mensajes."
+    assert "ha ocultado uno de tus mensajes." in mail.body and "Su motivo: Publicidad." in mail.body
     assert "A moderator" not in mail.body

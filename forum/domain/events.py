@@ -29,12 +29,12 @@ def record(actor: User, action: str, at: datetime | None = None, reason: str = "
     requestlog.event("moderation", actor=actor.id, action=action)
 
 
-def tell(user: User | None, what, reason: str = "", link: str = "") -> None:
+def tell(user: User | None, message, reason: str = "", link: str = "") -> None:
     """Mail the person an action was taken against (not when they did it themselves).
-    `what` completes "A moderator …": a lazy text (flask_babel.lazy_gettext), so that
-    the mail reads it in the language it is written in."""
+    `message` is the whole sentence ("A moderator hid one of your posts."), a lazy text
+    (flask_babel.lazy_gettext), so the mail reads it in the recipient's language."""
     if user is not None and user.email and user.deleted_at is None:
-        mail.queue(user, "moderation", what=what, reason=reason, link=link)
+        mail.queue(user, "moderation", message=message, reason=reason, link=link)
 
 
 def archive(admin: User, item, archived: bool, action: str, name: str) -> None:

@@ -45,9 +45,9 @@ def set_label(target: Thread | Post, user: User, label: EvidenceLabel | None, no
                   subject=target.author)
     if label is not None and target.author_id != user.id:
         link = f"/p/{post.id}" if post else f"/t/{thread.id}"
-        what = (_l("labelled your post “%(label)s”", label=label.name) if post
-                else _l("labelled your thread “%(label)s”", label=label.name))
-        events.tell(target.author, what, note, link)
+        message = (_l("A moderator labelled your post “%(label)s”.", label=label.name) if post
+                   else _l("A moderator labelled your thread “%(label)s”.", label=label.name))
+        events.tell(target.author, message, note, link)
     if commit:
         events.commit()
 

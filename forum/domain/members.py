@@ -8,8 +8,10 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, or_, select
 
+from ..dates import human_date
 from ..extensions import db
 from ..models import Role, User, utcnow
 from . import events, two_factor
@@ -42,8 +44,9 @@ def suspend(user: User, moderator: User, until: datetime, reason: str) -> None:
     user.suspension_reason = reason.strip()
     logged = f"until {until:%Y-%m-%d}: {reason}"  # i18n: not shown (the log's own words)
     events.record(moderator, "suspend", reason=logged, subject=user)
-    events.tell(user, _l("suspended your account until %(date)s",
-                         date=until.strftime("%d %b %Y")), reason)
+    # The day is written when the mail is, in the recipient's language and time zone.
+    events.tell(user, _l("A moderator suspended your account until %(date)s.",
+                         date=LazyString(human_date, until)), reason)
     events.commit()
 
 
@@ -54,7 +57,7 @@ def lift_suspension(user: User, moderator: User, reason: str = "") -> bool:
     user.banned_at = None
     user.suspension_reason = ""
     events.record(moderator, "reinstate", reason=reason, subject=user)
-    events.tell(user, _l("lifted the suspension on your account"), reason)
+    events.tell(user, _l("A moderator lifted the suspension on your account."), reason)
     events.commit()
     return True
 
@@ -63,7 +66,7 @@ def ban(user: User, admin: User, reason: str) -> None:
     user.banned_at = utcnow()
     user.suspension_reason = reason.strip()
     events.record(admin, "ban", reason=reason, subject=user)
-    events.tell(user, _l("banned your account from writing"), reason)
+    events.tell(user, _l("A moderator banned your account from writing."), reason)
     events.commit()
 
 

@@ -33,9 +33,9 @@ def lock_thread(thread: Thread, moderator: User, reason: str, at: datetime | Non
     thread.lock_reason = reason.strip()
     events.record(moderator, "lock", thread.locked_at, thread.lock_reason, thread=thread)
     if thread.author_id != moderator.id:
-        events.tell(thread.author, _l("locked your thread “%(title)s”", title=thread.title),
-                    thread.lock_reason,
-                    f"/t/{thread.id}")
+        events.tell(thread.author,
+                    _l("A moderator locked your thread “%(title)s”.", title=thread.title),
+                    thread.lock_reason, f"/t/{thread.id}")
     if commit:
         events.commit()
     return True
@@ -91,7 +91,7 @@ def hide_post(post: Post, moderator: User, reason: str, commit: bool = True) -> 
         return False
     events.record(moderator, "hide", post.hidden_at, reason, thread=post.thread, post=post,
                   subject=post.author)
-    events.tell(post.author, _l("hid one of your posts"), reason, f"/p/{post.id}")
+    events.tell(post.author, _l("A moderator hid one of your posts."), reason, f"/p/{post.id}")
     if commit:
         events.commit()
     return True
@@ -102,7 +102,7 @@ def restore_post(post: Post, moderator: User, reason: str = "") -> bool:
         return False
     events.record(moderator, "restore", reason=reason, thread=post.thread, post=post,
                   subject=post.author)
-    events.tell(post.author, _l("restored one of your posts"), reason, f"/p/{post.id}")
+    events.tell(post.author, _l("A moderator restored one of your posts."), reason, f"/p/{post.id}")
     events.commit()
     return True
 
@@ -138,7 +138,8 @@ def approve_post(post: Post, moderator: User) -> bool:
         # posts freely from now on.
         author.established_at = utcnow()
     events.record(moderator, "approve", thread=post.thread, post=post, subject=post.author)
-    events.tell(post.author, _l("approved your post; it is now visible to everyone"), "",
+    events.tell(post.author,
+                _l("A moderator approved your post; it is now visible to everyone."), "",
                 f"/p/{post.id}")
     events.commit()
     return True
@@ -149,6 +150,6 @@ def reject_post(post: Post, moderator: User, reason: str) -> bool:
         return False
     events.record(moderator, "reject", post.hidden_at, reason, thread=post.thread, post=post,
                   subject=post.author)
-    events.tell(post.author, _l("did not approve your post"), reason, f"/p/{post.id}")
+    events.tell(post.author, _l("A moderator did not approve your post."), reason, f"/p/{post.id}")
     events.commit()
     return True
