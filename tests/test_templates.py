@@ -49,3 +49,13 @@ def test_rendered_html_is_markup_on_every_path():
     # Past the delimiter budget the text is shown as escaped plain text, Markup too.
     plain = text.render("<b>" + "*" * (text.MAX_DELIMITERS + 1))
     assert isinstance(plain, Markup) and plain.startswith("<p>&lt;b&gt;")
+
+
+def test_a_lazy_text_with_a_members_words_in_it_is_escaped_on_a_page(app):
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    lazy = lazy_gettext("Locked by %(name)s.", name='<script>alert("x")</script>')
+    with app.test_request_context("/"):
+        page = render_template_string("<p>{{ lazy }}</p>", lazy=lazy)
+    assert page == "<p>Locked by &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;.</p>"

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_pgettext
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import AccountRole, Role, TextSize, UTCDateTime, VerificationStatus, _in, utcnow
+
+# Shown beside a staff member's name, in the reader's language.
+STAFF_BADGES = {Role.MODERATOR: lazy_pgettext("staff badge", "Moderator"),
+                Role.ADMIN: lazy_pgettext("staff badge", "Admin")}
 
 
 class User(UserMixin, db.Model):
@@ -91,7 +96,7 @@ class User(UserMixin, db.Model):
     @property
     def role_label(self) -> str:
         """The staff badge shown beside the name; members and experts have none."""
-        return {Role.MODERATOR: "Moderator", Role.ADMIN: "Admin"}.get(self.role, "")
+        return STAFF_BADGES.get(self.role, "")
 
     @property
     def has_two_factor(self) -> bool:
