@@ -267,3 +267,23 @@ def test_every_marked_string_is_in_the_catalogs():
                    for message in read_po(po) if message.id}
     missing = sorted(marked_in_the_source() - catalog)
     assert not missing, f"run `make translations`: not in the catalog: {missing}"
+
+
+def test_joining_in_spanish_keeps_spanish_for_later_mail(app, client):
+    browser = Browser(client)
+    joined = browser.submit("/register", {
+        "username": "lucia", "email": "lucia@example.org", "password": "mis tres gatos negros",
+        "confirm": "mis tres gatos negros",
+        "agree": "y"}, headers={"Accept-Language": "es"})
+    assert joined.status_code == 302
+    assert stored("lucia").locale == "es"
+    assert newest_mail("lucia@example.org").subject == in_spanish(
+        app, "Please confirm your email address")
+
+
+def test_joining_without_a_language_the_forum_has_keeps_the_default(client):
+    Browser(client).submit("/register", {
+        "username": "ana", "email": "ana@example.org", "password": "mis tres gatos negros",
+        "confirm": "mis tres gatos negros",
+        "agree": "y"}, headers={"Accept-Language": "fr"})
+    assert stored("ana").locale == "en"

@@ -14,8 +14,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import requestlog
@@ -72,7 +72,7 @@ def register():
     if form.validate_on_submit():
         try:
             accounts.register(form.username.data, form.email.data, form.password.data,
-                              next_path)
+                              next_path, language=str(get_locale()))
         except accounts.AccountError as error:
             apply_errors(form, error)
         else:

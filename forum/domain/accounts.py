@@ -199,8 +199,11 @@ def create_user(
     return user
 
 
-def register(username: str, email: str, password: str, next_path: str | None = None) -> None:
+def register(username: str, email: str, password: str, next_path: str | None = None,
+             language: str | None = None) -> None:
     """Registration from the public form; raises AccountError for what the form shows.
+    A new account keeps `language` (the page's) as its setting, so that what it is
+    mailed later (a moderator's action) is in the language it joined in.
 
     A taken username is said (usernames are public). A taken address is not, since on
     this forum having an account is health information: its owner is mailed instead
@@ -213,7 +216,7 @@ def register(username: str, email: str, password: str, next_path: str | None = N
     )
     owner = find_by_email(email)
     if owner is None:
-        create_user(username, email, password, next_path=next_path)
+        create_user(username, email, password, next_path=next_path, locale=language)
         return
     generate_password_hash(password)
     token = make_token("confirm", owner.id, owner.email, next_path or "")
