@@ -11,7 +11,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale, refresh
+from flask_babel import force_locale, get_locale, refresh
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -80,6 +80,17 @@ def select_timezone() -> str:
 
 def forget_choice() -> None:
     refresh()
+
+
+@contextmanager
+def in_language(language: str | None):
+    """Text made inside is in `language`, when the forum has it: the message about a
+    choice just made is in the language the next page will be in."""
+    if not is_language(language):
+        yield
+        return
+    with force_locale(language):
+        yield
 
 
 def vary_on_language(response):

@@ -287,3 +287,21 @@ def test_joining_without_a_language_the_forum_has_keeps_the_default(client):
         "confirm": "mis tres gatos negros",
         "agree": "y"}, headers={"Accept-Language": "fr"})
     assert stored("ana").locale == "en"
+
+
+def test_the_message_about_a_new_language_is_in_that_language(member_browser):
+    saved = member_browser.submit("/settings/preferences", {
+        "text_size": "normal", "language": "es"}, headers={"Accept-Language": "en"},
+        follow_redirects=True)
+    html = saved.get_data(as_text=True)
+    assert lang_of(saved) == "es"
+    assert "Tus preferencias de lectura se han guardado." in html
+    assert "Your reading preferences are saved." not in html
+
+
+def test_a_visitors_new_language_is_the_language_of_its_message(client):
+    saved = Browser(client).submit("/settings/preferences?next=/login", {
+        "text_size": "normal", "language": "es"}, headers={"Accept-Language": "en"})
+    page = client.get(saved.headers["Location"], headers={"Accept-Language": "en"})
+    assert lang_of(page) == "es"
+    assert "Tus preferencias de lectura se han guardado." in page.get_data(as_text=True)

@@ -137,7 +137,8 @@ def reading_preferences():
                             else url_for(".index", _anchor="reading"))
         preferences.save(response, form.text_size.data, form.high_contrast.data,
                          form.energy_saver.data, form.language.data, form.timezone.data)
-        flash(_("Your reading preferences are saved."), "success")
+        with i18n.in_language(form.language.data):
+            flash(_("Your reading preferences are saved."), "success")
         return response
     return render_template("settings/preferences.html", form=form)
 
