@@ -189,3 +189,18 @@ def test_the_author_is_told_in_their_own_language(moderator_browser, member, thr
     assert mail.subject == "Un moderador ha ocultado uno de tus mensajes."
     assert "ha ocultado uno de tus mensajes." in mail.body and "Su motivo: Publicidad." in mail.body
     assert "A moderator" not in mail.body
+
+
+def test_the_logs_action_filter_offers_the_actions_in_the_readers_words(spanish_moderator,
+                                                                        thread):
+    spanish_moderator.submit(f"/t/{thread.id}", {"reason": "Fuera de tema."},
+                             action=f"/t/{thread.id}/lock")
+    spanish_moderator.submit(f"/t/{thread.id}", {}, action=f"/t/{thread.id}/unlock")
+    log = body_of(spanish_moderator.get("/mod/log?action=lock"))
+    assert '<select id="f-action" name="action">' in log
+    assert '<option value="lock" selected>cerrar</option>' in log
+    assert '<option value="">Cualquier acción</option>' in log
+    assert "<td>cerrar</td>" in log and "<td>reabrir</td>" not in log  # filtered
+    # An older link's free text still filters, and stays chosen.
+    older = body_of(spanish_moderator.get("/mod/log?action=unl"))
+    assert '<option value="unl" selected>unl</option>' in older and "<td>reabrir</td>" in older

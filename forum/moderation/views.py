@@ -78,6 +78,16 @@ def action_label(action: str) -> str:
     return action
 
 
+def action_choices(chosen: str) -> list[tuple[str, str]]:
+    """The log's action filter: every kind of action, in the reader's words (the filter
+    matches the stored English by its start, so "label:" finds every label)."""
+    choices = [("", _("Any action")), *((key, str(label)) for key, label in ACTIONS.items()),
+               ("label:", _("label (any)"))]
+    if chosen and chosen not in dict(choices):  # an older link's free text, kept
+        choices.append((chosen, chosen))
+    return choices
+
+
 @bp.before_request
 def require_moderator():
     require(can_moderate(current_user))
@@ -171,7 +181,8 @@ def log():
                              subject=subject)
     require_page_exists(log)
     return render_template("moderation/log.html", events=log, args=request.args,
-                           action_label=action_label)
+                           action_label=action_label,
+                           action_choices=action_choices(request.args.get("action", "")))
 
 
 # -- threads and posts: lock, unlock, pin, unpin, hide, restore, move --------------
