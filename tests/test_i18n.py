@@ -144,8 +144,13 @@ def test_the_compiled_catalog_matches_its_po_file():
     was not run after an edit."""
     with open(SPANISH / "messages.po", "rb") as po, open(SPANISH / "messages.mo", "rb") as mo:
         source, compiled = read_po(po), read_mo(mo)
-    expected = {m.id: m.string for m in source if m.id and m.string and not m.fuzzy}
-    actual = {m.id: m.string for m in compiled if m.id}
+    # A plural message's id and strings are a tuple in the .po and a list in the .mo.
+    def texts(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    expected = {texts(m.id): texts(m.string) for m in source
+                if m.id and m.string and not m.fuzzy}
+    actual = {texts(m.id): texts(m.string) for m in compiled if m.id}
     assert actual == expected, "run `make translations` and commit the .mo file"
 
 
