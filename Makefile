@@ -50,6 +50,8 @@ checker: $(VNU_JAR)
 # Catalogs: strings marked in forum/ and templates/ (babel.cfg) go into messages.pot, each
 # language's translations/<code>/LC_MESSAGES/messages.po is brought up to date (a new code
 # in LANGUAGES gets one), and the .po files are compiled to the .mo files the app reads.
+# pybabel skips directories whose names start with "_" unless --ignore-dirs is given:
+# it is, so templates/_partials and templates/_macros are read too.
 # The .mo files are committed (tests/test_i18n.py checks they match the .po files), so a
 # fresh clone runs without this step.
 TRANSLATED := es

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .extensions import db
@@ -16,15 +18,16 @@ from .models import CommunitySetting, ModerationEvent, User, utcnow
 class Setting:
     key: str
     kind: type
-    label: str
+    label: str  # lazy: shown in the reader's language, logged in English
     help: str
 
 
 SETTINGS = [
-    Setting("HOLD_FIRST_POSTS", int, "New members' posts held for review",
-            "How many of a new member's first posts wait for a moderator (0 turns it off)."),
-    Setting("REQUIRE_CONFIRMED_EMAIL_TO_POST", bool, "Confirmed email needed to post",
-            "Whether an account must confirm its email address before it writes."),
+    Setting("HOLD_FIRST_POSTS", int, _l("New members' posts held for review"),
+            _l("How many of a new member's first posts wait for a moderator "
+               "(0 turns it off).")),
+    Setting("REQUIRE_CONFIRMED_EMAIL_TO_POST", bool, _l("Confirmed email needed to post"),
+            _l("Whether an account must confirm its email address before it writes.")),
 ]
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -60,8 +63,9 @@ def save(admin: User, *, hold_first_posts: int,
         row = db.session.get(CommunitySetting, key) or CommunitySetting(key=key)
         row.value, row.updated_at, row.updated_by_id = text, utcnow(), admin.id
         db.session.add(row)
-        db.session.add(ModerationEvent(actor=admin, action="setting",
-                                       reason=f"{setting.label}: {text}"))
+        with force_locale("en"):  # the log stores English; what is shown is translated
+            logged = f"{setting.label}: {text}"
+        db.session.add(ModerationEvent(actor=admin, action="setting", reason=logged))
         changed.append(key)
     db.session.commit()
     g.pop("community_overrides", None)

@@ -46,6 +46,8 @@ def prose(value: str) -> bool:
         return False  # endpoint, key, css class, file name
     if re.fullmatch(r"[A-Z][A-Za-z]+/[A-Za-z_/]+", value):
         return False  # a time zone such as Europe/London
+    if re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]*)+", value):
+        return False  # a class name such as BooleanField
     if re.search(r"[^\W\d_]\s+[^\W\d_]", value):
         return not re.fullmatch(r"[a-z0-9_\-]+( [a-z0-9_\-]+)+", value)  # css class lists
     return bool(re.match(r"[A-Z][a-z]", value))
@@ -119,7 +121,8 @@ def template_problems(path: Path) -> list[str]:
             literals.append((line, ast.literal_eval(value)))
         previous = value if kind == "name" else kind
     text = _Text()
-    text.feed("".join(stream))
+    # A tag whose name is partly an expression (<h{{ level }}>) is still a tag.
+    text.feed(re.sub(f"(</?[a-zA-Z]+){HOLE}", r"\g<1>1", "".join(stream)))
     text.close()
     return [f"{path}: text {found!r}" for found in text.found] + \
         [f"{path}:{line}: literal {value!r}" for line, value in literals]

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import request, session, url_for
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import delete, func, select
@@ -32,6 +35,21 @@ from ..permissions import can_view_post, can_view_thread
 # own limits (a draft holds nothing the form could not send).
 LIMITS = {"title": 150, "summary": 600, "body": 50_000, "tags": 300,
           "references": 60_000, "disclosure": 2000}
+# What a draft too long for its field is told, per field (%(max)s is the limit).
+TOO_LONG = {
+    "title": _l("That is too long to keep as a draft: the title can be at most "
+                "%(max)s characters."),
+    "summary": _l("That is too long to keep as a draft: the summary can be at most "
+                  "%(max)s characters."),
+    "body": _l("That is too long to keep as a draft: the body can be at most "
+               "%(max)s characters."),
+    "tags": _l("That is too long to keep as a draft: the tags can be at most "
+               "%(max)s characters."),
+    "references": _l("That is too long to keep as a draft: the references can be at most "
+                     "%(max)s characters."),
+    "disclosure": _l("That is too long to keep as a draft: the disclosure can be at most "
+                     "%(max)s characters."),
+}
 # A member's drafts are bounded too, so a script cannot fill the database.
 MAX_DRAFTS = 100
 
@@ -70,7 +88,7 @@ def form_key() -> str | None:
 
 def form_page(key: str) -> str:
     """Where the form with `key` is, for links back to it (and after signing in)."""
-    kind, _, rest = key.partition(":")
+    kind, _sep, rest = key.partition(":")
     if kind == "reply":
         return url_for("threads.thread", thread_id=int(rest), _anchor="reply")
     if kind == "edit":
@@ -116,12 +134,24 @@ def preview_of(form) -> Markup | None:
 def sent_before(form, what: str) -> None:
     """The form was sent once already with other text (AlreadySent): keep what is in
     it now, and offer to post that as something new, with a fresh token."""
-    form.form_errors.append(
-        f"This form was already sent once, and your first {what} is posted. What you "
-        f"have written now is kept below: press “Post as a new {what}” to post it as well."
-    )
+    if what == "reply":
+        told = _("This form was already sent once, and your first reply is posted. What "
+                 "you have written now is kept below: press “Post as a new reply” to post "
+                 "it as well.")
+        button = _("Post as a new reply")
+    elif what == "article":
+        told = _("This form was already sent once, and your first article is posted. What "
+                 "you have written now is kept below: press “Post as a new article” to "
+                 "post it as well.")
+        button = _("Post as a new article")
+    else:
+        told = _("This form was already sent once, and your first discussion is posted. "
+                 "What you have written now is kept below: press “Post as a new "
+                 "discussion” to post it as well.")
+        button = _("Post as a new discussion")
+    form.form_errors.append(told)
     form.submission.data = secrets.token_urlsafe(24)
-    form.submit.label.text = f"Post as a new {what}"
+    form.submit.label.text = button
 
 
 # -- the drafts themselves -----------------------------------------------------
@@ -157,8 +187,7 @@ def save(user: User, key: str, formdata) -> Draft | None:
         return None
     for name, value in fields.items():
         if len(value) > LIMITS[name]:
-            raise DraftError(f"That is too long to keep as a draft: the {name} can be at most "
-                             f"{LIMITS[name]:,} characters.")
+            raise DraftError(str(TOO_LONG[name]) % {"max": format_number(LIMITS[name])})
     try:
         draft = _store(user, key, fields)
         db.session.commit()
@@ -174,8 +203,8 @@ def _store(user: User, key: str, fields: dict[str, str]) -> Draft:
     if draft is None:
         count = db.session.scalar(select(func.count(Draft.id)).where(Draft.user_id == user.id))
         if count >= MAX_DRAFTS:
-            raise DraftError(f"You already have {MAX_DRAFTS} drafts. Please post or discard "
-                             "some of them first.")
+            raise DraftError(_("You already have %(num)s drafts. Please post or discard "
+                               "some of them first.", num=format_number(MAX_DRAFTS)))
         draft = Draft(user_id=user.id, key=key)
         db.session.add(draft)
     draft.body = fields.get("body", "")
@@ -290,21 +319,21 @@ def listing(user: User) -> list[Listed]:
 
 
 def _describe(user: User, key: str) -> tuple[str, str | None]:
-    kind, _, rest = key.partition(":")
+    kind, _sep, rest = key.partition(":")
     if kind == "article":
-        return "A new article", form_page(key)
+        return _("A new article"), form_page(key)
     if kind == "discussion":
         category = db.session.scalar(select(Category).where(Category.slug == rest))
         if category is None:
-            return "A new discussion (the category is gone)", None
-        return f"A new discussion in {category.name}", form_page(key)
+            return _("A new discussion (the category is gone)"), None
+        return _("A new discussion in %(category)s", category=category.name), form_page(key)
     if kind == "reply":
         thread = db.session.get(Thread, int(rest))
         if thread is None or not can_view_thread(user, thread):
-            return "A reply to a thread that is no longer there", None
-        return f"A reply to “{thread.title}”", form_page(key)
+            return _("A reply to a thread that is no longer there"), None
+        return _("A reply to “%(title)s”", title=thread.title), form_page(key)
     post = db.session.get(Post, int(rest))
     if (post is None or post.is_deleted or not can_view_thread(user, post.thread)
             or not can_view_post(user, post)):
-        return "An edit of a post that is no longer there", None
-    return f"An edit of a post in “{post.thread.title}”", form_page(key)
+        return _("An edit of a post that is no longer there"), None
+    return _("An edit of a post in “%(title)s”", title=post.thread.title), form_page(key)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -195,6 +196,7 @@ def page_of(post: Post, viewer, per_page: int) -> int:
 
 def quote(post: Post) -> str:
     """Markdown that quotes `post` at the start of a reply."""
-    name = post.author.username if post.author and not post.author.deleted_at else "a former member"
+    name = (post.author.username if post.author and not post.author.deleted_at
+            else _("a former member"))
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.body_source.splitlines())
     return f"{quoted}\n>\n> — @{name}\n\n"

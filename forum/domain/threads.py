@@ -9,6 +9,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import format_number
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -49,14 +51,14 @@ def parse_tags(raw: str, strict: bool = False) -> list[str]:
             continue
         if not TAG_RE.fullmatch(name):
             if strict:
-                raise WritingError(
-                    f"“{word[:40]}” cannot be a tag: use letters, digits and '-', "
-                    "up to 40 characters."
-                )
+                raise WritingError(_(
+                    "“%(word)s” cannot be a tag: use letters, digits and '-', "
+                    "up to 40 characters.", word=word[:40]
+                ))
             continue
         names.append(name)
     if strict and len(names) > MAX_TAGS:
-        raise WritingError(f"Please choose at most {MAX_TAGS} tags.")
+        raise WritingError(_("Please choose at most %(max)s tags.", max=format_number(MAX_TAGS)))
     return names[:MAX_TAGS]
 
 
@@ -85,23 +87,27 @@ def parse_references(raw: str) -> list[Citation]:
         if not line:
             continue
         if len(line) > 1000:
-            raise WritingError(f"Reference {number} is too long (at most 1,000 characters).")
+            raise WritingError(_("Reference %(number)s is too long (at most %(max)s characters).",
+                                 number=format_number(number), max=format_number(1000)))
         doi = DOI_RE.search(line)
         pmid = PMID_RE.search(line)
         if not doi and not pmid:
-            raise WritingError(
-                f"Reference {number} has neither a DOI (10.…) nor a PMID: “{line[:60]}”."
-            )
+            raise WritingError(_(
+                "Reference %(number)s has neither a DOI (10.…) nor a PMID: “%(line)s”.",
+                number=format_number(number), line=line[:60],
+            ))
         doi = doi.group(1).rstrip(".,;)]") if doi else None
         if doi and len(doi) > DOI_MAX:
-            raise WritingError(
-                f"Reference {number} has a DOI longer than {DOI_MAX} characters: “{doi[:60]}…”."
-            )
+            raise WritingError(_(
+                "Reference %(number)s has a DOI longer than %(max)s characters: “%(doi)s…”.",
+                number=format_number(number), max=format_number(DOI_MAX), doi=doi[:60],
+            ))
         references.append(Citation(
             citation=line, doi=doi, pmid=pmid.group(1) if pmid else None,
         ))
     if len(references) > 50:
-        raise WritingError("An article can cite at most 50 references.")
+        raise WritingError(_("An article can cite at most %(max)s references.",
+                               max=format_number(50)))
     return references
 
 

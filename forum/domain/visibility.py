@@ -130,6 +130,11 @@ def release(post: Post) -> bool:
     return True
 
 
+# The reason stored when a moderator gives none. Stored in English, like every reason:
+# the post's page shows it translated (templates/_partials/post.html).
+NOT_APPROVED = "Not approved by a moderator."  # i18n: not shown (stored; shown translated)
+
+
 def reject(post: Post, by: User, reason: str) -> bool:
     """A moderator did not approve a held post: out of the queue, hidden from now on."""
     if not post.is_held:
@@ -137,7 +142,7 @@ def reject(post: Post, by: User, reason: str) -> bool:
     post.held_at = None
     post.hidden_at = utcnow()
     post.hidden_by_id = by.id
-    post.hidden_reason = reason.strip() or "Not approved by a moderator."
+    post.hidden_reason = reason.strip() or NOT_APPROVED
     post_changed(post)
     return True
 

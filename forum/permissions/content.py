@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask_babel import gettext as _
+
 from .. import community, text
 from ..models import Post, Thread, utcnow
 from .decisions import ALLOW, NOT_FOUND, Decision, deny
@@ -18,7 +20,7 @@ def can_add_to_category(user, category) -> Decision:
     but not added to. Its page says so, to moderators too, who still tidy it
     (`_open_category`)."""
     if category is not None and category.archived_at:
-        return deny(403, "This category is archived: it can be read but not added to.")
+        return deny(403, _("This category is archived: it can be read but not added to."))
     return ALLOW
 
 
@@ -34,7 +36,7 @@ def can_view_thread(user, thread: Thread) -> Decision:
         return ALLOW
     author = _is_active(user) and thread.author_id == user.id
     if thread.deleted_at is not None:
-        return deny(404, "This thread was deleted.") if author else NOT_FOUND
+        return deny(404, _("This thread was deleted.")) if author else NOT_FOUND
     if thread.hidden_at is not None and not author:
         return NOT_FOUND
     return ALLOW
@@ -47,7 +49,7 @@ def can_view_article_details(user, thread: Thread) -> Decision:
     if not thread.is_article:
         return NOT_FOUND
     if thread.deleted_at is not None:
-        return deny(404, "This article was deleted.")
+        return deny(404, _("This article was deleted."))
     return ALLOW
 
 
@@ -55,7 +57,7 @@ def can_view_post(user, post: Post) -> Decision:
     if is_moderator(user):
         return ALLOW
     if post.is_deleted:
-        return deny(404, "This post was deleted.") if _owns(user, post) else NOT_FOUND
+        return deny(404, _("This post was deleted.")) if _owns(user, post) else NOT_FOUND
     if (post.is_hidden or post.is_held) and not _owns(user, post):
         return NOT_FOUND
     return ALLOW
@@ -95,18 +97,18 @@ def can_publish_article(user, category=None) -> Decision:
     if not decision:
         return decision
     if not (user.is_verified_expert or is_moderator(user)):
-        return deny(403, "Only verified experts, moderators and admins can publish articles.")
+        return deny(403, _("Only verified experts, moderators and admins can publish articles."))
     return _open_category(user, category)
 
 
 def can_reply(user, thread: Thread) -> Decision:
     decision = _writer(user, "reply")
     if decision and thread.deleted_at is not None:
-        return deny(404, "This thread was deleted.")
+        return deny(404, _("This thread was deleted."))
     if not decision or is_moderator(user):
         return decision
     if thread.is_locked:
-        return deny(403, "This thread is locked.")
+        return deny(403, _("This thread is locked."))
     return can_add_to_category(user, thread.category)
 
 
@@ -121,15 +123,15 @@ def can_edit_post(user, post: Post) -> Decision:
     if not decision:
         return decision
     if post.is_deleted:
-        return deny(404, "This post was deleted.")
+        return deny(404, _("This post was deleted."))
     if is_moderator(user):
         return ALLOW
     if not _owns(user, post):
-        return deny(403, "You can only edit your own posts.")
+        return deny(403, _("You can only edit your own posts."))
     if post.thread.is_locked:
-        return deny(403, "This thread is locked.")
+        return deny(403, _("This thread is locked."))
     if post.thread.category.archived_at:
-        return deny(403, "This category is archived: its posts can no longer be edited.")
+        return deny(403, _("This category is archived: its posts can no longer be edited."))
     return ALLOW
 
 
@@ -139,8 +141,8 @@ def can_delete_post(user, post: Post) -> Decision:
     its replies then stay, under a "removed" opening post (forum.visibility)."""
     decision = can_edit_post(user, post)
     if decision and post.is_opening and not is_moderator(user) and others_replied(post):
-        return deny(403, "The opening post of a discussion others have replied to "
-                         "cannot be deleted.")
+        return deny(403, _("The opening post of a discussion others have replied to "
+                           "cannot be deleted."))
     return decision
 
 
@@ -149,9 +151,9 @@ def can_view_history(user, post: Post) -> Decision:
     moderators included, reads them through the forum (`purge` later erases them)."""
     decision = _member(user, "see the edit history")
     if decision and not (_owns(user, post) or is_moderator(user)):
-        return deny(403, "Only the author and moderators can see a post's edit history.")
+        return deny(403, _("Only the author and moderators can see a post's edit history."))
     if decision and post.is_deleted:
-        return deny(404, "This post was deleted, and its history with it.")
+        return deny(404, _("This post was deleted, and its history with it."))
     return decision
 
 
@@ -160,9 +162,9 @@ def can_flag(user, post: Post) -> Decision:
     if not decision:
         return decision
     if _owns(user, post):
-        return deny(403, "You cannot report your own post.")
+        return deny(403, _("You cannot report your own post."))
     if post.is_deleted:
-        return deny(404, "This post was deleted.")
+        return deny(404, _("This post was deleted."))
     return ALLOW
 
 
@@ -170,5 +172,5 @@ def can_label(user, target=None) -> Decision:
     """Evidence labels: moderators, and verified experts, on threads and posts."""
     decision = _writer(user, "label posts")
     if decision and not (is_moderator(user) or user.is_verified_expert):
-        return deny(403, "Only moderators and verified experts can label claims.")
+        return deny(403, _("Only moderators and verified experts can label claims."))
     return decision

@@ -2,6 +2,7 @@
 
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain import drafts, listings, posts, reports, threads
@@ -57,8 +58,8 @@ def reply(thread_id):
     if form.validate_on_submit() and not form.preview.data:
         post = send_once(form, "reply", lambda: posts.add_reply(
             thread, current_user, form.body.data, submission=form.submission.data),
-            lambda post: "Your reply is waiting for a moderator to approve it."
-            if post.is_held else "Your reply is posted.")
+            lambda post: _("Your reply is waiting for a moderator to approve it.")
+            if post.is_held else _("Your reply is posted."))
         if post is not None:
             return redirect(post_url(post))
     # The whole thread page again, with the reply form holding what was typed.
@@ -102,7 +103,7 @@ def edit(post_id):
             form.form_errors.append(str(error))
         else:
             drafts.forget_posted(current_user)
-            flash("Your changes are saved.", "success")
+            flash(_("Your changes are saved."), "success")
             return redirect(post_url(post))
     drafts.prepare(form)
     return render_template("posts/edit.html", form=form, post=post,
@@ -122,7 +123,7 @@ def delete(post_id):
     post = _load_post(post_id)
     require(can_delete_post(current_user, post))
     posts.delete_post(post, current_user)
-    flash("The post is deleted.", "success")
+    flash(_("The post is deleted."), "success")
     if post.thread.deleted_at is not None:
         return redirect(url_for("threads.category", slug=post.thread.category.slug))
     return redirect(post_url(post))
@@ -137,10 +138,10 @@ def flag(post_id):
     if not form.validate_on_submit():
         return render_template("posts/flag.html", form=form, post=post), 400
     if reports.flag_post(post, current_user, form.reason.data, form.note.data or ""):
-        flash("Thank you. The moderators will look at it; you can follow it under "
-              "“Your reports”.", "success")
+        flash(_("Thank you. The moderators will look at it; you can follow it under "
+                "“Your reports”."), "success")
     else:
-        flash("You have already reported this post; the moderators have it.", "info")
+        flash(_("You have already reported this post; the moderators have it."), "info")
     return redirect(post_url(post))
 
 
@@ -172,15 +173,15 @@ def save_draft():
     """The "Save draft" button of every writing form (and static/drafts.js, in the
     background): the form's fields kept for this member, then back to the form."""
     require(can_keep_drafts(current_user))
-    key = drafts.valid_key(request.form.get("draft_key")) or abort(400, "Unknown form.")
+    key = drafts.valid_key(request.form.get("draft_key")) or abort(400, _("Unknown form."))
     try:
         saved = drafts.save(current_user, key, request.form)
     except drafts.DraftError as error:
         abort(400, str(error))
     if request.headers.get("X-Requested-With") == "fetch":
         return "", 204
-    flash("Your draft is saved. Only you can see it." if saved
-          else "There was nothing to keep as a draft.", "success" if saved else "info")
+    flash(_("Your draft is saved. Only you can see it.") if saved
+          else _("There was nothing to keep as a draft."), "success" if saved else "info")
     return redirect(drafts.form_page(key))
 
 
@@ -190,8 +191,8 @@ def discard_draft():
     form = DraftForm()
     key = drafts.valid_key(form.draft_key.data) if form.validate_on_submit() else None
     if key is None:
-        abort(400, "Unknown form.")
+        abort(400, _("Unknown form."))
     drafts.discard(current_user, key)
-    flash("The draft is discarded.", "success")
+    flash(_("The draft is discarded."), "success")
     return redirect(url_for(".drafts") if form.back.data == "drafts"
                     else drafts.form_page(key))

@@ -2,6 +2,7 @@
 
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain import categories, drafts, labels, listings, search, threads
@@ -54,8 +55,8 @@ def new_discussion(slug):
             current_user, category, form.title.data, form.body.data,
             threads.tags_for(form.title.data, form.tags.data),
             submission=form.submission.data,
-        ), lambda thread: "Your discussion is waiting for a moderator to approve it."
-            if thread.hidden_at else "Your discussion is posted.")
+        ), lambda thread: _("Your discussion is waiting for a moderator to approve it.")
+            if thread.hidden_at else _("Your discussion is posted."))
         if thread is not None:
             return redirect(thread_url(thread))
     drafts.prepare(form)
@@ -78,7 +79,7 @@ def new_article():
             threads.tags_for(form.title.data, form.tags.data),
             threads.parse_references(form.references.data), form.disclosure.data or "",
             submission=form.submission.data,
-        ), lambda thread: "Your article is published.")
+        ), lambda thread: _("Your article is published."))
         if thread is not None:
             return redirect(thread_url(thread))
     drafts.prepare(form)
@@ -102,19 +103,19 @@ def search_page():
     query = request.args.get("q", "")
     results = search.search(query, requested_page(), current_app.config["THREADS_PER_PAGE"])
     if results.page > results.pages:
-        abort(404, "There is no such page.")
+        abort(404, _("There is no such page."))
     return render_template("threads/search.html", results=results)
 
 
 @bp.get("/feed.atom")
 def feed():
-    return _feed(listings.feed_entries(), "Expert articles", url_for(".index", _external=True))
+    return _feed(listings.feed_entries(), _("Expert articles"), url_for(".index", _external=True))
 
 
 @bp.get("/tag/<name>/feed.atom")
 def tag_feed(name):
     tag = listings.find_tag(name) or abort(404)
-    return _feed(listings.feed_entries(tag), f"Threads tagged #{tag.name}",
+    return _feed(listings.feed_entries(tag), _("Threads tagged #%(tag)s", tag=tag.name),
                  url_for(".tag", name=tag.name, _external=True))
 
 

@@ -3,6 +3,7 @@ refused reply on it, with its errors), labelling a thread or a post, and the one
 button a mailed link opens."""
 
 from flask import current_app, flash, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain import categories, drafts, labels, listings, posts
@@ -34,18 +35,18 @@ def apply_label(target, back):
     """Shared by thread and post labelling: apply the chosen label (or none)."""
     form = label_choices(LabelForm())
     if not form.validate_on_submit():
-        flash("Please choose a label from the list.", "error")
+        flash(_("Please choose a label from the list."), "error")
         return redirect(back)
     label = labels.in_use(form.label.data)
     if form.label.data and label is None:
-        flash("Please choose a label from the list.", "error")
+        flash(_("Please choose a label from the list."), "error")
         return redirect(back)
     labels.set_label(target, current_user, label, form.note.data or "")
-    flash(f"Labelled “{label.name}”." if label else "Label removed.", "success")
+    flash(_("Labelled “%(label)s”.", label=label.name) if label else _("Label removed."), "success")
     return redirect(back)
 
 
-def mailed_link_page(title, button="Confirm"):
+def mailed_link_page(title, button=None):
     """What a mailed link opens: a page with one button that does what the link is for,
     so that a mail scanner opening the link changes nothing."""
-    return render_template("_partials/confirm.html", title=title, button=button)
+    return render_template("_partials/confirm.html", title=title, button=button or _("Confirm"))

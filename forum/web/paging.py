@@ -1,6 +1,7 @@
 """The `?page=N` convention shared by every paginated page."""
 
 from flask import abort, request
+from flask_babel import gettext as _
 
 MAX_PAGE = 1_000_000
 
@@ -17,4 +18,4 @@ def requested_page(name: str = "page") -> int:
 def require_page_exists(pagination) -> None:
     """404 for a page past the end (page 1 of an empty list exists)."""
     if pagination.page > 1 and pagination.page > pagination.pages:
-        abort(404, "There is no such page.")
+        abort(404, _("There is no such page."))
