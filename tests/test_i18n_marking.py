@@ -50,3 +50,23 @@ def test_the_checker_finds_unmarked_text_and_passes_marked_text(tmp_path):
         assert loose in found, f"{loose!r} was not found:\n{found}"
     for marked in ("Marked", "reply", "Docstrings", "Logged", "button-small", "link-button"):
         assert marked not in found, f"{marked!r} was reported:\n{found}"
+
+
+def test_every_action_a_rule_names_has_its_own_whole_sentence():
+    """The rules name what someone wanted to do ("reply"); the refusal is one whole
+    translated sentence per action (permissions/people.py), never a phrase slotted in."""
+    import ast
+
+    from forum.permissions import people
+
+    for path in (ROOT / "forum" / "permissions").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+                    "_member", "_writer", "_staff") and len(node.args) >= 2:
+                action = node.args[1]
+                if isinstance(action, ast.Name):  # passed on by a helper: its callers count
+                    continue
+                assert isinstance(action, ast.Constant), f"{path.name}: an action by name"
+                assert action.value in people.SIGN_IN_TO, f"{action.value!r}: no sign-in text"
+                if node.func.id == "_writer":
+                    assert action.value in people.CONFIRM_TO, f"{action.value!r}: no confirm text"
