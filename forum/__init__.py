@@ -99,11 +99,13 @@ def register_template_globals(app: Flask) -> None:
     from . import dates, text
     from .models import utcnow
     from .standing import standing_of
-    from .web import preferences
+    from .web import log_words, preferences
 
     app.jinja_env.globals.update(can=can, standing_of=standing_of,
                                  site_name=app.config["SITE_NAME"], now_utc=utcnow,
-                                 page_language=page_language, language_names=i18n.language_names)
+                                 page_language=page_language, language_names=i18n.language_names,
+                                 action_label=log_words.action_label,
+                                 log_reason=log_words.log_reason)
     app.context_processor(lambda: {"reading": preferences.current()})
     app.jinja_env.filters.update(
         excerpt=text.excerpt,

@@ -16,9 +16,10 @@
     var again = false;
     var posted = false;
 
-    function say(message) {
+    // The words come from the page, in its language (data-* on the status line).
+    function say(kind, time) {
       if (status) {
-        status.textContent = message;
+        status.textContent = (status.getAttribute("data-" + kind) || "").replace("{time}", time || "");
       }
     }
 
@@ -52,15 +53,16 @@
       }).then(function (response) {
         if (response.ok) {
           var now = new Date();
-          var time = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-          say("Draft saved at " + time + ".");
+          var time = now.toLocaleTimeString(document.documentElement.lang || [],
+                                            { hour: "2-digit", minute: "2-digit" });
+          say("saved", time);
         } else if (response.status === 401) {
-          say("You seem to be signed out, so this is not saved as a draft. Your text is still here.");
+          say("signed-out");
         } else {
-          say("The draft could not be saved just now. Your text is still here.");
+          say("failed");
         }
       }).catch(function () {
-        say("The draft could not be saved just now. Your text is still here.");
+        say("failed");
       }).then(function () {
         sending = false;
         if (again && !posted) {

@@ -203,7 +203,7 @@ def test_mail_is_in_the_recipients_language_not_the_senders(app, moderator_brows
                                          headers={"Accept-Language": "en"})
     assert lang_of(english_page) == "en"  # the moderator's own page stayed English
     assert "Cooling-off period." in mail.body  # the moderator's words are not translated
-    assert "Hello" not in mail.body and f"Hola {member.username}" in mail.body, mail.body
+    assert "Hello" not in mail.body and f"Hola, {member.username}:" in mail.body, mail.body
     # The whole sentence, and the day, in Spanish (diciembre, not Dec).
     day = format_date(utcnow() + timedelta(days=7), "d MMM y", locale="es")
     assert mail.subject == f"Un moderador ha suspendido tu cuenta hasta el {day}."
@@ -305,3 +305,16 @@ def test_a_visitors_new_language_is_the_language_of_its_message(client):
     page = client.get(saved.headers["Location"], headers={"Accept-Language": "en"})
     assert lang_of(page) == "es"
     assert "Tus preferencias de lectura se han guardado." in page.get_data(as_text=True)
+
+
+def test_the_background_draft_messages_and_the_description_come_in_the_pages_language(
+        member_browser):
+    from tests.factories import make_category
+
+    make_category()
+    page = member_browser.get("/c/living-with-ms/new",
+                              headers={"Accept-Language": "es"}).get_data(as_text=True)
+    # static/drafts.js reads its words from the page, so they are in its language.
+    assert 'data-saved="Borrador guardado a las {time}."' in page
+    assert 'data-failed="No hemos podido guardar el borrador ahora mismo.' in page
+    assert '<meta name="description" content="Una comunidad tranquila' in page

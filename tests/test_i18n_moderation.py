@@ -4,6 +4,7 @@ forum's own error pages and the page that gives back a form's text, for a browse
 that asks for Spanish."""
 
 import pytest
+from babel.dates import format_date
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -204,3 +205,38 @@ def test_the_logs_action_filter_offers_the_actions_in_the_readers_words(spanish_
     # An older link's free text still filters, and stays chosen.
     older = body_of(spanish_moderator.get("/mod/log?action=unl"))
     assert '<option value="unl" selected>unl</option>' in older and "<td>reabrir</td>" in older
+
+
+def test_a_members_history_reads_in_the_admins_language(app, admin, member):
+    from datetime import date
+
+    from tests.conftest import _signed_in
+
+    admin.locale = "es"
+    db.session.commit()
+    browser = _signed_in(app, admin)
+    browser.submit(f"/u/{member.username}", {"until": "2027-01-01", "reason": "Prueba"},
+                   action=f"/u/{member.username}/suspend")
+    page = body_of(browser.get(f"/admin/users/{member.username}"))
+    day = format_date(date(2027, 1, 1), "d MMM y", locale="es")
+    assert f"suspender (hasta el {day}: Prueba)" in page, page
+    assert "until 2027" not in page
+    log = body_of(browser.get("/mod/log"))
+    assert f"<td>hasta el {day}: Prueba</td>" in log
+
+
+def test_a_post_not_approved_without_a_reason_names_the_field_as_the_queue_does(
+        app, spanish_moderator, category):
+    from tests.conftest import _signed_in
+
+    author = make_user("fresh_face")
+    author.established_at = None
+    db.session.commit()
+    _signed_in(app, author).submit("/c/living-with-ms/new", {"title": "Buy my cure",
+                                                             "body": "link"})
+    held = db.session.scalar(select(Post).where(Post.held_at.is_not(None)))
+    refused = spanish_moderator.submit("/mod", {"reason": ""},
+                                       action=f"/mod/held/{held.id}/reject",
+                                       follow_redirects=True)
+    page = body_of(refused)
+    assert "O no aprobar" in page and "¿Por qué se oculta?" not in page

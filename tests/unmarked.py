@@ -71,6 +71,8 @@ class _Text(HTMLParser):
             shown = name in READER_ATTRIBUTES or (
                 name == "value" and tag in ("input", "button")
                 and (named.get("type") or "").lower() in BUTTON_TYPES)
+            shown = shown or (name == "content" and tag == "meta"
+                              and named.get("name") in ("description", "keywords"))
             if shown and words(value):
                 self.found.append(f"{name}={value.replace(HOLE, '…')!r}")
 

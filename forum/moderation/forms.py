@@ -26,6 +26,13 @@ class HideForm(ForumForm):
     reason = reason_field(required=True, label=_l("Why is it hidden? (the author is told)"))
 
 
+class RejectForm(ForumForm):
+    """A held post not approved: the error names the field as the queue does."""
+
+    reason = reason_field(required=True,
+                          label=_l("Or do not approve, because (the author is told)"))
+
+
 class MoveForm(ForumForm):
     category = SelectField(_l("Move to"), coerce=int)
     reason = reason_field(required=False, label=_l("Reason (optional)"))

@@ -1,11 +1,12 @@
 """Moderation. Every route here is guarded once, by `before_request`."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
+from ..dates import human_date
 from ..domain import (
     accounts,
     categories,
@@ -20,10 +21,11 @@ from ..domain import (
 from ..extensions import db
 from ..models import Category
 from ..permissions import can_ban, can_lift, can_moderate, can_suspend, require
+from ..web.log_words import action_choices
 from ..web.paging import requested_page, require_page_exists
 from ..web.urls import post_url, thread_url
 from ..web.writing import label_choices
-from .forms import HideForm, LockForm, MoveForm, ReasonForm, ResolveForm, SuspendForm
+from .forms import HideForm, LockForm, MoveForm, ReasonForm, RejectForm, ResolveForm, SuspendForm
 
 bp = Blueprint("moderation", __name__)
 
@@ -36,57 +38,6 @@ FLAG_REASONS = {
     "at-risk": _l("at-risk"),
     "other": _l("other"),
 }
-
-# How the log names an action: the stored action (never translated) is the key.
-ACTIONS = {
-    "lock": _l("lock"),
-    "unlock": _l("unlock"),
-    "pin": _l("pin"),
-    "unpin": _l("unpin"),
-    "move": _l("move"),
-    "hide": _l("hide"),
-    "restore": _l("restore"),
-    "approve": _l("approve"),
-    "reject": _l("reject"),
-    "resolve: dismiss": _l("resolve: dismiss"),
-    "resolve: hide": _l("resolve: hide"),
-    "resolve: label": _l("resolve: label"),
-    "resolve: lock": _l("resolve: lock"),
-    "unlabel": _l("unlabel"),
-    "suspend": _l("suspend"),
-    "reinstate": _l("reinstate"),
-    "ban": _l("ban"),
-    "role": _l("role"),
-    "two-factor reset": _l("two-factor reset"),
-    "category: create": _l("category: create"),
-    "category: edit": _l("category: edit"),
-    "category: archive": _l("category: archive"),
-    "category: reopen": _l("category: reopen"),
-    "label list: add": _l("label list: add"),
-    "label list: edit": _l("label list: edit"),
-    "label list: archive": _l("label list: archive"),
-    "label list: reopen": _l("label list: reopen"),
-}
-
-
-def action_label(action: str) -> str:
-    """A logged action as the reader reads it; an action without a label as stored."""
-    if action in ACTIONS:
-        return str(ACTIONS[action])
-    if action.startswith("label: "):  # "label: <the label's name>"
-        return _("label: %(name)s", name=action.removeprefix("label: "))
-    return action
-
-
-def action_choices(chosen: str) -> list[tuple[str, str]]:
-    """The log's action filter: every kind of action, in the reader's words (the filter
-    matches the stored English by its start, so "label:" finds every label)."""
-    choices = [("", _("Any action")), *((key, str(label)) for key, label in ACTIONS.items()),
-               ("label:", _("label (any)"))]
-    if chosen and chosen not in dict(choices):  # an older link's free text, kept
-        choices.append((chosen, chosen))
-    return choices
-
 
 @bp.before_request
 def require_moderator():
@@ -126,7 +77,7 @@ def queue():
         "moderation/queue.html", groups=reports.open_reports(), held=moderation.held_posts(),
         reason_labels=FLAG_REASONS,
         resolve_form=label_choices(ResolveForm(formdata=None), _("Choose a label")),
-        reject_form=HideForm(formdata=None),
+        reject_form=RejectForm(formdata=None),
     )
 
 
@@ -165,7 +116,7 @@ def approve(post_id):
 @bp.post("/mod/held/<id:post_id>/reject")
 def reject(post_id):
     post = _post(post_id)
-    return _act(HideForm(), url_for(".queue"),
+    return _act(RejectForm(), url_for(".queue"),
                 lambda form: moderation.reject_post(post, current_user, form.reason.data),
                 _("Not approved: the author has been told why."))
 
@@ -181,7 +132,6 @@ def log():
                              subject=subject)
     require_page_exists(log)
     return render_template("moderation/log.html", events=log, args=request.args,
-                           action_label=action_label,
                            action_choices=action_choices(request.args.get("action", "")))
 
 
@@ -249,7 +199,7 @@ def suspend(username):
         return _refused_form(form, _profile(user))
     members.suspend(user, current_user, form.ends_at, form.reason.data)
     flash(_("%(name)s is suspended until %(date)s.", name=user.username,
-            date=format_date(form.until.data, "dd MMM y")), "success")
+            date=human_date(form.until.data)), "success")
     return redirect(_profile(user))
 
 
