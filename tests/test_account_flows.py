@@ -405,3 +405,16 @@ def test_a_suspended_member_keeps_settings_but_not_the_public_profile(app, membe
     assert user_named("maria").display_name == ""
     reading = member_browser.submit("/settings/preferences", {"text_size": "large"})
     assert reading.status_code == 302
+
+
+def test_joining_says_every_problem_at_once(client):
+    """A short password and an unticked box must not hide a bad username and address
+    until the next try: on a bad day, one round of corrections is enough."""
+    page = Browser(client).submit("/register", {
+        "username": "x", "email": "bad", "password": "short", "confirm": "short"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for message in ("Usernames are 3 to 30 characters", "That email address is not valid",
+                    "Passwords need at least 10 characters", "Please tick this box"):
+        assert message in html, message
+    assert db.session.scalar(select(func.count(User.id))) == 0

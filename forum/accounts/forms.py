@@ -2,8 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..domain import accounts
 from ..web.forms import (
     ForumForm,
     code_field,
@@ -38,6 +39,21 @@ class RegisterForm(ForumForm):
         validators=[DataRequired(message=_l("Please tick this box to agree to the community "
                                             "guidelines and confirm you are 16 or older."))],
     )
+
+    # The account's own checks run with the form's, so that every problem is said at
+    # once (a short password must not hide a bad username until the next try).
+    def validate_username(self, field):
+        _check(accounts.check_username, field.data)
+
+    def validate_email(self, field):
+        _check(accounts.check_address, field.data)
+
+
+def _check(check, value) -> None:
+    try:
+        check(value)
+    except accounts.FieldError as error:
+        raise ValidationError(error.message) from None
 
 
 class LoginForm(ForumForm):
