@@ -25,6 +25,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from flask import abort
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -578,3 +579,24 @@ def _check_read_only(server, member, token, thread_id, names):
     assert_forum_error_page(status, headers, page)
     assert "cannot save anything at the moment" in page
     return seen, kept
+
+
+def test_the_plain_error_page_is_escaped_and_in_the_readers_language():
+    """When the error page itself cannot be made (its template needs what just failed),
+    the plain page still escapes the reason, and says it in the page's language."""
+    app = create_app({"TESTING": False})
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the page's own template failed")
+
+    def refuse():
+        abort(403, '<img src=x onerror="alert(1)"> is not allowed')
+
+    app.jinja_env.globals["page_language"] = broken
+    app.add_url_rule("/refuse", view_func=refuse)
+    response = app.test_client().get("/refuse", headers={"Accept-Language": "es"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert page.startswith("<!doctype html><html lang=es>")
+    assert "<img" not in page and "&lt;img src=x onerror=" in page
+    assert "No permitido" in page  # the title, translated

@@ -3,11 +3,12 @@
 import logging
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -56,9 +57,16 @@ TITLES = {
 }
 
 _FALLBACK = (
-    "<!doctype html><html lang=en><meta charset=utf-8><title>{code} {name}</title>"
+    "<!doctype html><html lang={lang}><meta charset=utf-8><title>{code} {name}</title>"
     "<main><h1>{name}</h1><p>{message}</p><p><a href=/>{home}</a></p></main>"
 )
+
+
+def _language() -> str:
+    try:
+        return str(get_locale() or "en").replace("_", "-")
+    except Exception:  # the fallback page must come out whatever failed
+        return "en"
 
 
 def _render(error: HTTPException):
@@ -71,8 +79,9 @@ def _render(error: HTTPException):
         body = render_template("errors/error.html", code=code, title=title, message=message)
     except Exception:  # the page itself may need the database that just failed
         log.exception("error page could not be rendered")
-        body = _FALLBACK.format(code=code, name=title, message=message,
-                                home=_("Go to the forum's front page"))
+        body = _FALLBACK.format(code=code, name=escape(title), message=escape(message),
+                                home=escape(_("Go to the forum's front page")),
+                                lang=escape(_language()))
     response = error.get_response()
     response.set_data(body)
     response.mimetype = "text/html"
