@@ -73,7 +73,7 @@ from forum.models import (
     utcnow,
 )
 from tests.conftest import PASSWORD, Browser, csrf_token
-from tests.factories import mailed_link, make_article, make_category, make_discussion
+from tests.factories import mailed_link, make_article, make_category, make_discussion, make_user
 
 # -- the payloads --------------------------------------------------------------------
 
@@ -1550,3 +1550,12 @@ def test_every_form_is_fed_hostile_input(app):
     posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
     assert posting - COVERED - BUTTONS == set(), "forms without hostile-input tests"
     assert (COVERED | BUTTONS) - posting == set(), "tests for forms that no longer exist"
+
+
+def test_the_admins_member_search_reads_percent_and_underscore_as_letters(admin_browser):
+    make_user("ann_lee")
+    make_user("annXlee")
+    found = admin_browser.get("/admin/users?q=ann_").get_data(as_text=True)
+    assert ">ann_lee</a>" in found and ">annXlee</a>" not in found
+    everyone = admin_browser.get("/admin/users?q=%25").get_data(as_text=True)
+    assert ">ann_lee</a>" not in everyone  # "%" is not "anything"

@@ -33,16 +33,18 @@ def directory(search: str, page: int, per_page: int):
     `search` (the admin's list of members)."""
     query = select(User).where(User.deleted_at.is_(None)).order_by(func.lower(User.username))
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(User.username).like(pattern),
-                                func.lower(User.email).like(pattern)))
+        # "%" and "_" are letters here, not wildcards (an address may hold "_").
+        words = search.lower()
+        query = query.where(or_(func.lower(User.username).contains(words, autoescape=True),
+                                func.lower(User.email).contains(words, autoescape=True)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def suspend(user: User, moderator: User, until: datetime, reason: str) -> None:
     user.suspended_until = until
     user.suspension_reason = reason.strip()
-    logged = f"until {until:%Y-%m-%d}: {reason}"  # i18n: not shown (the log's own words)
+    # Stored in English; forum/web/log_words.py shows it in the reader's words.
+    logged = f"until {until:%Y-%m-%d}: {reason}"  # i18n: not shown (stored)
     events.record(moderator, "suspend", reason=logged, subject=user)
     # The day is written when the mail is, in the recipient's language and time zone.
     events.tell(user, _l("A moderator suspended your account until %(date)s.",
