@@ -19,13 +19,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..locking import lock_for_update
 from ..models import HelpfulMark, Post, Thread, User, utcnow
-from ..permissions import (
-    Refused,
-    can_mark_answer,
-    can_see_who_helped,
-    is_moderator,
-    public_posts,
-)
+from ..permissions import Refused, can_mark_answer, can_see_who_helped, is_moderator, public_posts
 from . import events, visibility
 
 # -- "This helped me" --------------------------------------------------------------
