@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.domain import labels
-from forum.domain.moderation import hide_post
+from forum.domain.moderation import hide_post, restore_post
 from forum.extensions import db
 from forum.models import EvidenceLabel, HelpfulMark, ModerationEvent, Post, Thread
 from tests.conftest import Browser, csrf_token
@@ -245,6 +245,10 @@ def test_a_hidden_reply_cannot_be_the_answer_and_a_hidden_answer_stops_counting(
     page = text_of(client.get(f"/t/{thread.id}"))
     assert "Answer:" not in page
     assert thread.title not in text_of(client.get(f"/c/{category.slug}?answered=yes"))
+
+    restore_post(db.session.get(Post, second.id), moderator)  # restored: it counts again
+    assert f'#p{second.id}">sam’s reply' in text_of(client.get(f"/t/{thread.id}"))
+    assert thread.title in text_of(client.get(f"/c/{category.slug}?answered=yes"))
 
 
 # -- lists ---------------------------------------------------------------------------
