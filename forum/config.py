@@ -146,6 +146,8 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_RESEND": "3 per hour;10 per day",
         # Saving drafts, per member: the button, and the background saves while typing.
         "RATELIMIT_DRAFT": os.environ.get("RATELIMIT_DRAFT", "30 per minute;3000 per day"),
+        # "This helped me" and choosing an answer, per member.
+        "RATELIMIT_HELPFUL": os.environ.get("RATELIMIT_HELPFUL", "30 per minute;1000 per day"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # Where links in mail sent from the command line point.

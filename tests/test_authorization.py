@@ -198,6 +198,26 @@ ROWS = [
     Row("POST", "/p/{deleted}/label", (404, 404, 404, 404, W, W, 404)),
     Row("POST", "/p/{missing}/label", everyone(404)),
 
+    # "This helped me": anyone signed in who may write, on a public post not their own.
+    Row("POST", "/p/{post}/helpful", (L, 403, W, W, W, W, 403)),
+    Row("POST", "/p/{hidden}/helpful", (404, 403, 404, 404, 403, 403, 404)),
+    Row("POST", "/p/{held}/helpful", (404, 403, 404, 404, 403, 403, 404)),
+    Row("POST", "/p/{deleted}/helpful", (404, 404, 404, 404, 403, 403, 404)),
+    Row("POST", "/p/{missing}/helpful", everyone(404)),
+    # Nothing to take back yet: accepted, and nothing changes.
+    Row("POST", "/p/{post}/helpful/undo", (L, 403, 302, 302, 302, 302, 403)),
+    Row("POST", "/p/{hidden}/helpful/undo", (404, 403, 404, 404, 403, 403, 404)),
+    Row("POST", "/p/{missing}/helpful/undo", everyone(404)),
+    # The answer: the discussion's starter (maria) or a moderator.
+    Row("POST", "/p/{post}/answer", (L, W, 403, 403, W, W, 403)),
+    Row("POST", "/p/{opening}/answer", (L, 403, 403, 403, 403, 403, 403)),
+    Row("POST", "/p/{hidden}/answer", (404, 403, 404, 404, 403, 403, 404)),
+    Row("POST", "/p/{held}/answer", (404, 403, 404, 404, 403, 403, 404)),
+    Row("POST", "/p/{missing}/answer", everyone(404)),
+    Row("POST", "/t/{open}/answer/remove", (L, 302, 403, 403, 302, 302, 403)),
+    Row("POST", "/t/{hidden_thread}/answer/remove", (404, 302, 404, 404, 302, 302, 404)),
+    Row("POST", "/t/{missing}/answer/remove", everyone(404)),
+
     # -- moderation: guarded by the blueprint before the id is even looked up ----------
     Row("GET", "/mod", moderators(200)),
     Row("GET", "/mod/log", moderators(200)),

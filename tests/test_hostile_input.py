@@ -1526,6 +1526,8 @@ BUTTONS = {
     "accounts.confirm", "settings.confirm_email_change", "accounts.sign_in_link",
     "moderation.approve",
     "posts.delete", "admin.category_archive", "admin.label_archive",
+    # One button each, no fields: the post or thread is in the path.
+    "posts.mark_helpful", "posts.unmark_helpful", "posts.mark_answer", "posts.unmark_answer",
 }
 COVERED = {
     "accounts.register", "accounts.login", "accounts.login_code", "accounts.reset_request",

@@ -162,6 +162,10 @@ def member_forms(browser: Browser, demo):
         f"/p/{demo.others_post}/flag", {"reason": "spam", "note": "An advert."},
         follow_redirects=True), 200
     yield "my reports", browser.get("/reports"), 200
+    yield "a post that helped, with its count", browser.submit(
+        f"/t/{thread}", {}, action=f"/p/{demo.others_post}/helpful", follow_redirects=True), 200
+    # The moderator's post helped this member: the moderator sees who (moderator_forms).
+    browser.submit(f"/t/{thread}", {}, action=f"/p/{demo.own_post['moderator']}/helpful")
     yield "report a member", browser.get("/u/prof_k/report"), 200
     yield "report a member, errors", browser.submit("/u/prof_k/report", {}), 200
     yield "profile errors", browser.submit("/settings", {"display_name": "x" * 300}), 200
@@ -195,6 +199,13 @@ def moderator_forms(browser: Browser, demo):
         f"/t/{demo.partner}", {"reason": "Resolved, thank you."},
         action=f"/t/{demo.partner}/lock", follow_redirects=True), 200
     yield "post history", browser.get(f"/p/{demo.own_post['admin']}/history"), 200
+    yield "an answer marked, linked under the opening post", browser.submit(
+        f"/t/{demo.partner}", {}, action=f"/p/{demo.others_post}/answer",
+        follow_redirects=True), 200
+    yield "own post, with who it helped", browser.get(
+        f"/p/{demo.own_post['moderator']}", follow_redirects=True), 200
+    yield "answered threads", browser.get("/c/living-with-ms?answered=yes"), 200
+    yield "unanswered threads", browser.get("/c/living-with-ms?answered=no&page=1"), 200
 
 
 def admin_forms(browser: Browser, demo):

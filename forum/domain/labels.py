@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import EvidenceLabel, Post, Thread, User, utcnow
-from . import events
+from . import events, helpful
 from .events import ModerationError
 
 
@@ -40,6 +40,8 @@ def set_label(target: Thread | Post, user: User, label: EvidenceLabel | None, no
     target.labelled_at = utcnow() if label else None
     thread = target if isinstance(target, Thread) else target.thread
     post = target if isinstance(target, Post) else None
+    if post is not None and label is not None and label.tone == "caution":
+        helpful.not_the_answer(post)
     action = f"label: {label.name}" if label else "unlabel"
     events.record(user, action, reason=note, thread=thread, post=post,
                   subject=target.author)

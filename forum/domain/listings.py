@@ -67,7 +67,10 @@ def recent_comments(limit: int) -> list[Post]:
     ).all()
 
 
-def category_threads(category: Category, page: int, per_page: int, label_id: int | None = None):
+def category_threads(category: Category, page: int, per_page: int, label_id: int | None = None,
+                     answered: bool | None = None):
+    """A page of the category's threads; `answered` True or False keeps only the threads
+    with (or without) an answer marked, None keeps all."""
     query = (
         _visible_threads()
         .where(Thread.category_id == category.id)
@@ -77,6 +80,9 @@ def category_threads(category: Category, page: int, per_page: int, label_id: int
     )
     if label_id:
         query = query.where(Thread.label_id == label_id)
+    if answered is not None:
+        query = query.where(Thread.answered_at.is_not(None) if answered
+                            else Thread.answered_at.is_(None))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 

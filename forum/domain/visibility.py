@@ -15,7 +15,9 @@ posts. Each cached column is defined once, in `derived_values()`, from the rows:
 - `hidden_at`: the opening post is hidden or held;
 - `deleted_at`: the opening post is deleted and no public reply is left. A thread
   others are talking in never goes with its opening post: the opening shows as
-  deleted and the replies stay where they are.
+  deleted and the replies stay where they are;
+- `answered_at`: when its answer was marked, while that reply is public (a hidden
+  answer stops counting, and counts again when it is restored).
 
 Nothing adds or subtracts: after changing whether a post is deleted, hidden or
 held, `post_changed(post)` recomputes its thread under the thread's row lock (so
@@ -37,7 +39,7 @@ from ..models import Post, Thread, User, utcnow
 from ..permissions import public_posts
 from . import search
 
-DERIVED = ("reply_count", "last_activity_at", "hidden_at", "deleted_at")
+DERIVED = ("reply_count", "last_activity_at", "hidden_at", "deleted_at", "answered_at")
 
 
 def derived_values() -> dict:
@@ -50,6 +52,8 @@ def derived_values() -> dict:
     opening_withheld = select(func.coalesce(Post.hidden_at, Post.held_at)).where(*of_opening) \
         .limit(1).scalar_subquery()
     opening_deleted = select(Post.deleted_at).where(*of_opening).limit(1).scalar_subquery()
+    answered = select(func.max(Post.answered_at)).where(
+        of_thread, Post.is_opening.is_(False), public_posts()).scalar_subquery()
     return {
         "reply_count": replies,
         "last_activity_at": func.coalesce(newest, Thread.created_at),
@@ -57,6 +61,7 @@ def derived_values() -> dict:
         # Replies are counted only when the opening post is deleted (CASE in order).
         "deleted_at": case((opening_deleted.is_(None), null()), (replies == 0, opening_deleted),
                            else_=null()),
+        "answered_at": answered,
     }
 
 

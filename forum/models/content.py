@@ -1,5 +1,5 @@
 """What members write and where: categories, tags, threads, posts and their
-revisions, article references, evidence labels and drafts."""
+revisions, article references, evidence labels, "this helped me" marks and drafts."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +110,9 @@ class Thread(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its answer was marked, while that reply is public (derived, like the
+    # counters: forum.domain.visibility); lists filter on it without joining posts.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     category: Mapped[Category] = relationship()
     label: Mapped[EvidenceLabel | None] = relationship()
@@ -142,6 +146,10 @@ class Post(db.Model):
         Index("ix_posts_author_created", "author_id", "created_at"),
         Index("ix_posts_created", "created_at"),
         UniqueConstraint("author_id", "submission_token", name="uq_posts_submission_token"),
+        # A thread has one answer at most.
+        Index("uq_posts_thread_answer", "thread_id", unique=True,
+              sqlite_where=text("answered_at IS NOT NULL"),
+              postgresql_where=text("answered_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,6 +179,8 @@ class Post(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Marked as its thread's answer by the starter or a moderator (forum.domain.helpful).
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -198,6 +208,23 @@ class Post(db.Model):
         """The body for a page, printed as it is: `body_html` holds only what
         forum.text.render made of the source (sanitised on every write)."""
         return Markup(self.body_html)  # noqa: S704 - sanitised when stored
+
+
+class HelpfulMark(db.Model):
+    """A member's "This helped me" on a post: one per member and post."""
+
+    __tablename__ = "helpful_marks"
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id", name="uq_helpful_marks_post_user"),
+        Index("ix_helpful_marks_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class PostRevision(db.Model):

@@ -1,5 +1,5 @@
 """Reading and writing threads and posts: viewing, starting, replying, editing,
-deleting, reporting and labelling."""
+deleting, reporting and labelling; saying a post helped, and choosing a thread's answer."""
 
 from __future__ import annotations
 
@@ -174,3 +174,61 @@ def can_label(user, target=None) -> Decision:
     if decision and not (is_moderator(user) or user.is_verified_expert):
         return deny(403, _("Only moderators and verified experts can label claims."))
     return decision
+
+
+# -- helpful and answered ------------------------------------------------------
+
+def _public(post: Post) -> bool:
+    return not (post.is_deleted or post.is_hidden or post.is_held)
+
+
+def can_mark_helpful(user, post: Post) -> Decision:
+    """"This helped me" (and taking it back) on any post everyone can see, but not on
+    your own: the author is told who, so it is a small public act, not for the suspended."""
+    decision = _writer(user, "say a post helped you")
+    if not decision:
+        return decision
+    if _owns(user, post):
+        return deny(403, _("You cannot mark your own post as helpful."))
+    if not _public(post):
+        return deny(403, _("Only a post everyone can see can be marked as helpful.")) \
+            if is_moderator(user) else NOT_FOUND
+    return ALLOW
+
+
+def can_see_who_helped(user, post: Post) -> Decision:
+    """The names behind a post's helpful count are for its author; others see the count."""
+    return ALLOW if _owns(user, post) else deny(403, _("Only the author sees who a post "
+                                                       "helped."))
+
+
+def can_choose_answer(user, thread: Thread) -> Decision:
+    """Who picks a discussion's answer (and takes it back): its starter, or a moderator."""
+    decision = _writer(user, "choose the answer")
+    if not decision:
+        return decision
+    if thread.deleted_at is not None:
+        return deny(404, _("This thread was deleted."))
+    if thread.is_article:
+        return deny(403, _("An article has comments, not an answer."))
+    if is_moderator(user) or (thread.author_id is not None and thread.author_id == user.id):
+        return ALLOW
+    return deny(403, _("Only the person who started the discussion, or a moderator, can "
+                       "choose its answer."))
+
+
+def can_mark_answer(user, post: Post) -> Decision:
+    """A public reply can be the answer, unless a label says its claim is unproven or
+    misleading (a "caution" label): the answer is the one reply the thread points to."""
+    decision = can_choose_answer(user, post.thread)
+    if not decision:
+        return decision
+    if post.is_opening:
+        return deny(403, _("The opening post cannot be its own discussion's answer."))
+    if not _public(post):
+        return deny(403, _("Only a reply everyone can see can be marked as the answer."))
+    if post.label is not None and post.label.tone == "caution":
+        return deny(403, _("This reply is labelled “%(label)s”: a reply whose claim is "
+                           "unproven or misleading cannot be marked as the answer.",
+                           label=post.label.name))
+    return ALLOW

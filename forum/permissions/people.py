@@ -70,6 +70,8 @@ SIGN_IN_TO = {
     "see the edit history": _l("Please sign in to see the edit history."),
     "report a post": _l("Please sign in to report a post."),
     "label posts": _l("Please sign in to label posts."),
+    "say a post helped you": _l("Please sign in to say a post helped you."),
+    "choose the answer": _l("Please sign in to choose the answer."),
 }
 CONFIRM_TO = {
     "start a discussion": _l("Please confirm your email address to start a discussion."),
@@ -77,6 +79,9 @@ CONFIRM_TO = {
     "reply": _l("Please confirm your email address to reply."),
     "edit posts": _l("Please confirm your email address to edit posts."),
     "label posts": _l("Please confirm your email address to label posts."),
+    "say a post helped you": _l("Please confirm your email address to say a post helped "
+                                "you."),
+    "choose the answer": _l("Please confirm your email address to choose the answer."),
 }
 
 

@@ -1,18 +1,22 @@
-"""Posts: replies, edits, edit history and deletion."""
+"""Posts: replies, edits, edit history and deletion; "This helped me" and the answer."""
 
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import drafts, listings, posts, reports, threads
+from ..domain import drafts, helpful, listings, posts, reports, threads
 from ..limits import editing, per_member, writing
 from ..permissions import (
+    Refused,
+    can_choose_answer,
     can_delete_post,
     can_edit_post,
     can_flag,
     can_keep_drafts,
     can_label,
+    can_mark_answer,
+    can_mark_helpful,
     can_reply,
     can_view_history,
     can_view_post,
@@ -21,7 +25,7 @@ from ..permissions import (
 )
 from ..web.pages import apply_label, render_thread
 from ..web.sending import send_once
-from ..web.urls import post_url
+from ..web.urls import post_url, thread_url
 from ..web.writing import ArticleEditForm, EditPostForm, FlagForm, ReplyForm, ThreadEditForm
 from .forms import DraftForm
 
@@ -157,6 +161,52 @@ def label(post_id):
     post = _load_post(post_id)
     require(can_label(current_user, post))
     return apply_label(post, post_url(post))
+
+
+# -- helpful and answered ------------------------------------------------------
+
+@bp.post("/p/<id:post_id>/helpful")
+@per_member("HELPFUL")
+def mark_helpful(post_id):
+    post = _load_post(post_id)
+    require(can_mark_helpful(current_user, post))
+    if helpful.mark_helpful(post, current_user):
+        flash(_("Thank you: the author can see that this helped you."), "success")
+    return redirect(post_url(post))
+
+
+@bp.post("/p/<id:post_id>/helpful/undo")
+@per_member("HELPFUL")
+def unmark_helpful(post_id):
+    post = _load_post(post_id)
+    require(can_mark_helpful(current_user, post))
+    if helpful.unmark_helpful(post, current_user):
+        flash(_("You took back “This helped me”."), "success")
+    return redirect(post_url(post))
+
+
+@bp.post("/p/<id:post_id>/answer")
+@per_member("HELPFUL")
+def mark_answer(post_id):
+    post = _load_post(post_id)
+    require(can_mark_answer(current_user, post))
+    try:
+        helpful.mark_answer(post, current_user)
+    except Refused as refused:
+        require(refused.decision)
+    flash(_("The reply is marked as the answer."), "success")
+    return redirect(post_url(post))
+
+
+@bp.post("/t/<id:thread_id>/answer/remove")
+@per_member("HELPFUL")
+def unmark_answer(thread_id):
+    thread = listings.get_thread(thread_id) or abort(404)
+    require(can_view_thread(current_user, thread))
+    require(can_choose_answer(current_user, thread))
+    if helpful.unmark_answer(thread, current_user):
+        flash(_("The discussion has no answer marked now."), "success")
+    return redirect(thread_url(thread))
 
 
 # -- drafts ------------------------------------------------------------------

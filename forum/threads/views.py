@@ -36,12 +36,15 @@ def category(slug):
     category = categories.category_by_slug(slug) or abort(404)
     label_id = request.args.get("label", type=int)
     label_id = label_id if label_id and 0 < label_id < 2**31 else None
+    answered = request.args.get("answered")
+    answered = answered if answered in ("yes", "no") else None
     threads = listings.category_threads(
-        category, requested_page(), current_app.config["THREADS_PER_PAGE"], label_id
+        category, requested_page(), current_app.config["THREADS_PER_PAGE"], label_id,
+        None if answered is None else answered == "yes",
     )
     require_page_exists(threads)
     return render_template("threads/category.html", category=category, threads=threads,
-                           labels=labels.active_labels(), label_id=label_id)
+                           labels=labels.active_labels(), label_id=label_id, answered=answered)
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])

@@ -27,6 +27,8 @@ ACTIONS = {
     "resolve: label": _l("resolve: label"),
     "resolve: lock": _l("resolve: lock"),
     "unlabel": _l("unlabel"),
+    "answer: mark": _l("answer: mark"),
+    "answer: unmark": _l("answer: unmark"),
     "suspend": _l("suspend"),
     "reinstate": _l("reinstate"),
     "ban": _l("ban"),

@@ -6,9 +6,10 @@ from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import categories, drafts, labels, listings, posts
+from ..domain import categories, drafts, helpful, labels, listings, posts
 from ..permissions import can_moderate, can_view_post
 from .paging import requested_page, require_page_exists
+from .urls import post_url
 from .writing import LabelForm, label_choices
 
 
@@ -24,8 +25,11 @@ def render_thread(thread, reply_form, preview=None, page=None):
                 and can_view_post(current_user, post)):
             reply_form.body.data = posts.quote(post)
     drafts.prepare(reply_form)
+    answer = helpful.answer_of(thread)
     return render_template("threads/thread.html", thread=thread, posts=page_posts,
                            reply_form=reply_form, preview=preview,
+                           helped=helpful.helped_on(page_posts.items, current_user),
+                           answer=answer, answer_url=post_url(answer) if answer else None,
                            labels=labels.active_labels(),
                            categories=categories.categories() if can_moderate(current_user)
                            else [])
