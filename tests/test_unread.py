@@ -188,7 +188,7 @@ def test_unread_in_spanish(app, member_browser, other_member, category):
     assert "3 nuevos" in flags(member_browser, "Cooling vests", headers=SPANISH)
     assert "Sin leer" in flags(member_browser, "Chalecos", headers=SPANISH)
     page = text_of(member_browser.get(f"/t/{thread.id}", headers=SPANISH))
-    assert "Nuevo desde tu última visita" in page
+    assert "Novedades desde tu última visita" in page
     response = member_browser.submit("/", {}, action="/mark-read", headers=SPANISH)
     assert "Todo está marcado como leído." in text_of(
         member_browser.get(response.headers["Location"], headers=SPANISH))
