@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Category, Post, Thread, ThreadRead
-from ..permissions import can_mark_read, public_posts, public_threads
+from ..permissions import can_mark_read, public_posts, public_threads, visible_posts
 
 
 def _new_since(member, place):
@@ -62,19 +63,29 @@ def unread(member, threads: Iterable[Thread]) -> Unread:
     return Unread(tracked=True, new=dict(rows))
 
 
-def first_unread(member, thread: Thread) -> Post | None:
-    """The first post of `thread` that `member` has not read; None for a thread they
-    have never opened (all of it is new) or have read to the end."""
+def first_unread(member, thread: Thread, per_page: int) -> tuple[Post, int] | None:
+    """The first post of `thread` that `member` has not read, and the page it is on (of
+    the pages they see), in one statement; None for a thread they have never opened
+    (all of it is new) or have read to the end."""
     if not can_mark_read(member):
         return None
-    return db.session.scalar(
-        select(Post)
+    earlier = aliased(Post)
+    before = (
+        select(func.count(earlier.id))
+        .where(earlier.thread_id == thread.id, visible_posts(member, earlier),
+               or_(earlier.created_at < Post.created_at,
+                   and_(earlier.created_at == Post.created_at, earlier.id < Post.id)))
+        .correlate(Post).scalar_subquery()
+    )
+    found = db.session.execute(
+        select(Post, before)
         .join(ThreadRead, (ThreadRead.thread_id == Post.thread_id)
               & (ThreadRead.user_id == member.id))
         .where(Post.thread_id == thread.id, _new_since(member, ThreadRead.last_read_post_id))
         .order_by(Post.created_at, Post.id)
         .limit(1)
-    )
+    ).first()
+    return None if found is None else (found[0], found[1] // per_page + 1)
 
 
 def _insert():

@@ -27,12 +27,14 @@ def render_thread(thread, reply_form, preview=None, page=None, mark_read=False):
                 and can_view_post(current_user, post)):
             reply_form.body.data = posts.quote(post)
     drafts.prepare(reply_form)
-    first_unread = reading.first_unread(current_user, thread)
+    first_unread, unread_page = reading.first_unread(current_user, thread, per_page) \
+        or (None, None)
     page_html = render_template(
         "threads/thread.html", thread=thread, posts=page_posts, reply_form=reply_form,
         preview=preview, labels=labels.active_labels(),
         categories=categories.categories() if can_moderate(current_user) else [],
-        first_unread=first_unread, first_unread_url=first_unread and post_url(first_unread),
+        first_unread=first_unread,
+        first_unread_url=first_unread and post_url(first_unread, unread_page),
     )
     if mark_read:
         reading.record(current_user, thread, page_posts.items)
