@@ -13,16 +13,20 @@ Visitors have no place: nothing is read or written for them (`can_mark_read`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Category, Post, Thread, ThreadRead
 from ..permissions import can_mark_read, public_posts, public_threads, visible_posts
+
+log = logging.getLogger("forum.reading")
 
 
 def _new_since(member, place):
@@ -105,13 +109,25 @@ def _upsert(statement):
 
 def record(member, thread: Thread, shown: Sequence[Post]) -> None:
     """`member` has been shown `shown` of `thread`: their place moves to the newest of
-    them, if that is further on. Commits."""
+    them, if that is further on. Commits.
+
+    The page is read already; its place is bookkeeping, so a database that cannot write
+    just now (read-only, busy) leaves the place where it was and the page is still shown.
+    The write starts a transaction of its own: on SQLite a read transaction that later
+    writes fails at once if another process wrote meanwhile, where a fresh one waits."""
     if not can_mark_read(member) or not shown:
         return
     newest = max(post.id for post in shown)
-    db.session.execute(_upsert(_insert()(ThreadRead).values(
-        user_id=member.id, thread_id=thread.id, last_read_post_id=newest)))
-    db.session.commit()
+    member_id, thread_id = member.id, thread.id
+    db.session.rollback()
+    try:
+        db.session.execute(_upsert(_insert()(ThreadRead).values(
+            user_id=member_id, thread_id=thread_id, last_read_post_id=newest)))
+        db.session.commit()
+    except (OperationalError, InternalError):
+        db.session.rollback()
+        log.warning("a reader's place in thread %s was not kept: the database refused "
+                    "the write", thread_id, exc_info=True)
 
 
 def mark_all_read(member, category: Category | None = None) -> None:
