@@ -1526,6 +1526,7 @@ BUTTONS = {
     "accounts.confirm", "settings.confirm_email_change", "accounts.sign_in_link",
     "moderation.approve",
     "posts.delete", "admin.category_archive", "admin.label_archive",
+    "threads.mark_all_read", "threads.mark_category_read",
 }
 COVERED = {
     "accounts.register", "accounts.login", "accounts.login_code", "accounts.reset_request",
