@@ -33,8 +33,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from forum import create_app
-from forum.extensions import csrf, db
 from forum.domain.posts import add_reply
+from forum.extensions import csrf, db
 from forum.models import Post, Thread
 from tests import test_browser
 from tests.conftest import Browser
