@@ -1528,6 +1528,7 @@ BUTTONS = {
     "posts.delete", "admin.category_archive", "admin.label_archive",
     # One button each, no fields: the post or thread is in the path.
     "posts.mark_helpful", "posts.unmark_helpful", "posts.mark_answer", "posts.unmark_answer",
+    "threads.mark_all_read", "threads.mark_category_read",
 }
 COVERED = {
     "accounts.register", "accounts.login", "accounts.login_code", "accounts.reset_request",

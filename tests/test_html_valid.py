@@ -33,8 +33,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from forum import create_app
+from forum.domain.posts import add_reply
 from forum.extensions import csrf, db
-from forum.models import Thread
+from forum.models import Post, Thread
 from tests import test_browser
 from tests.conftest import Browser
 from tests.live import ROOT, in_ci
@@ -181,6 +182,22 @@ def member_forms(browser: Browser, demo):
     yield "expired form, text kept (400)", browser.client.post(
         f"/t/{thread}/reply", data={"body": "Two paragraphs.\n\nKept.", "csrf_token": "expired"},
         headers={"Origin": "http://localhost"}), 400
+    yield from unread_pages(browser, demo)
+
+
+def unread_pages(browser: Browser, demo):
+    """Marking read, then a thread list with a new post and the thread page's divider."""
+    thread = demo.partner
+    yield "category marked read", browser.submit(
+        "/c/living-with-ms", {}, action="/c/living-with-ms/mark-read", follow_redirects=True), 200
+    yield "everything marked read", browser.submit(
+        "/", {}, action="/mark-read", follow_redirects=True), 200
+    others_post = db.session.get(Post, demo.others_post)
+    add_reply(others_post.thread, others_post.author, "Something new since.")
+    yield "a thread list with new posts", browser.get("/c/living-with-ms"), 200
+    page = browser.get(f"/t/{thread}/latest", follow_redirects=True)
+    assert "New since your last visit" in page.get_data(as_text=True)
+    yield "a thread's first unread post", page, 200
 
 
 def expert_forms(browser: Browser, demo):

@@ -23,6 +23,7 @@ from ..models import (
     Role,
     TextSize,
     Thread,
+    ThreadRead,
     User,
     UserSession,
     utcnow,
@@ -233,8 +234,10 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
     """Remove the person, keep the conversation readable.
 
     Personal data goes: email, profile text, credentials, verification records,
-    sessions, two-step sign-in secrets and unsent mail. Posts are either deleted
-    (their text removed) or kept under "a former member"; threads stay where they are.
+    sessions, two-step sign-in secrets, unsent mail and which threads they read (on
+    an MS forum, what someone reads says something about their health). Posts are
+    either deleted (their text removed) or kept under "a former member"; threads
+    stay where they are.
     """
     if not check_password_hash(user.password_hash or "", password):
         raise_one("password", _("That is not your password."))
@@ -256,7 +259,7 @@ def delete_account(user: User, password: str, delete_posts: bool) -> None:
             if post.is_opening:
                 # Their article's own words go too; the title stays so replies keep context.
                 post.thread.summary = post.thread.disclosure = ""
-    for model in (ExpertVerification, UserSession, OutboxMessage):
+    for model in (ExpertVerification, UserSession, OutboxMessage, ThreadRead):
         db.session.execute(delete(model).where(model.user_id == user.id))
     two_factor.turn_off(user)
     user.username = f"former-{user.id}-{secrets.token_hex(4)}"

@@ -3,7 +3,7 @@
 Nothing here commits or reads the request: services change state, and keep
 counters such as `Thread.reply_count` and `Thread.last_activity_at` right.
 
-One module per subject (users, content, moderation, mail; base holds the shared
+One module per subject (users, content, moderation, mail, reading; base holds the shared
 types and enumerations); import from here: `from forum.models import Post`.
 """
 
@@ -31,6 +31,7 @@ from .content import (
 )
 from .mail import OutboxMessage
 from .moderation import CommunitySetting, Flag, ModerationEvent
+from .reading import ThreadRead
 from .users import ExpertVerification, RecoveryCode, User, UserSession
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "TextSize",
     "Thread",
     "ThreadKind",
+    "ThreadRead",
     "UTCDateTime",
     "User",
     "UserSession",

@@ -118,6 +118,12 @@ def can_keep_drafts(user, obj=None) -> Decision:
     return _member(user, "keep drafts")
 
 
+def can_mark_read(user, obj=None) -> Decision:
+    """Where a member has read to is kept for signed-in members only: a visitor's
+    reading is not recorded, and they see no unread markers."""
+    return _member(user, "mark threads read")
+
+
 def can_edit_post(user, post: Post) -> Decision:
     decision = _writer(user, "edit posts")
     if not decision:

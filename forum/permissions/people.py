@@ -66,6 +66,7 @@ SIGN_IN_TO = {
     "publish an article": _l("Please sign in to publish an article."),
     "reply": _l("Please sign in to reply."),
     "keep drafts": _l("Please sign in to keep drafts."),
+    "mark threads read": _l("Please sign in to mark threads as read."),
     "edit posts": _l("Please sign in to edit posts."),
     "see the edit history": _l("Please sign in to see the edit history."),
     "report a post": _l("Please sign in to report a post."),

@@ -10,14 +10,14 @@ from ..models import Post, Thread
 from .people import _is_active, is_moderator
 
 
-def visible_posts(user):
+def visible_posts(user, post=Post):
     """SQL condition for the posts `user` may see in a thread (deleted ones show as a
-    placeholder, so they are included)."""
+    placeholder, so they are included). `post` is Post or an alias of it."""
     if is_moderator(user):
         return true()
-    public = and_(Post.hidden_at.is_(None), Post.held_at.is_(None))
+    public = and_(post.hidden_at.is_(None), post.held_at.is_(None))
     if _is_active(user):
-        return or_(public, Post.author_id == user.id)
+        return or_(public, post.author_id == user.id)
     return public
 
 

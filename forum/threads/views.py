@@ -1,14 +1,15 @@
 """Threads: the front page, categories, threads and tags; starting discussions and articles."""
 
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import categories, drafts, labels, listings, search, threads
+from ..domain import categories, drafts, labels, listings, reading, search, threads
 from ..limits import writing
 from ..permissions import (
     can_label,
+    can_mark_read,
     can_publish_article,
     can_start_discussion,
     can_view_thread,
@@ -25,10 +26,20 @@ bp = Blueprint("threads", __name__)
 
 @bp.get("/")
 def index():
+    front = listings.front_page()
     return render_template(
-        "threads/index.html", front=listings.front_page(), categories=categories.categories(),
+        "threads/index.html", front=front, categories=categories.categories(),
         article_category=categories.article_category(),
+        unread=reading.unread(current_user, [*front.articles, *front.discussions]),
     )
+
+
+@bp.post("/mark-read")
+def mark_all_read():
+    require(can_mark_read(current_user))
+    reading.mark_all_read(current_user)
+    flash(_("Everything is marked as read."), "success")
+    return redirect(url_for(".index"))
 
 
 @bp.get("/c/<slug>")
@@ -44,7 +55,18 @@ def category(slug):
     )
     require_page_exists(threads)
     return render_template("threads/category.html", category=category, threads=threads,
-                           labels=labels.active_labels(), label_id=label_id, answered=answered)
+                           labels=labels.active_labels(), label_id=label_id, answered=answered,
+                           unread=reading.unread(current_user, threads.items))
+
+
+@bp.post("/c/<slug>/mark-read")
+def mark_category_read(slug):
+    category = categories.category_by_slug(slug) or abort(404)
+    require(can_mark_read(current_user))
+    reading.mark_all_read(current_user, category)
+    flash(_("Every thread in %(category)s is marked as read.", category=category.name),
+          "success")
+    return redirect(url_for(".category", slug=category.slug))
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -98,7 +120,7 @@ def thread(thread_id, slug=None):
     if slug is not None and slug != thread.slug:
         page, quote = request.args.get("page", type=int), request.args.get("quote", type=int)
         return redirect(thread_url(thread, page=page, quote=quote), 301)
-    return render_thread(thread, ReplyForm(formdata=None))
+    return render_thread(thread, ReplyForm(formdata=None), mark_read=True)
 
 
 @bp.get("/search")
@@ -135,7 +157,8 @@ def tag(name):
     if tag is None:
         abort(404)
     require_page_exists(threads)
-    return render_template("threads/tag.html", tag=tag, threads=threads)
+    return render_template("threads/tag.html", tag=tag, threads=threads,
+                           unread=reading.unread(current_user, threads.items))
 
 
 @bp.post("/t/<id:thread_id>/label")

@@ -6,15 +6,17 @@ from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import categories, drafts, helpful, labels, listings, posts
+from ..domain import categories, drafts, helpful, labels, listings, posts, reading
 from ..permissions import can_moderate, can_view_post
 from .paging import requested_page, require_page_exists
 from .urls import post_url
 from .writing import LabelForm, label_choices
 
 
-def render_thread(thread, reply_form, preview=None, page=None):
-    """The thread page; the posts blueprint uses it to show a refused reply with its errors."""
+def render_thread(thread, reply_form, preview=None, page=None, mark_read=False):
+    """The thread page; the posts blueprint uses it to show a refused reply with its errors.
+    With `mark_read`, the member's place in the thread moves to the posts shown, after
+    the page is made (committing earlier would expire what the page reads)."""
     per_page = current_app.config["POSTS_PER_PAGE"]
     page_posts = listings.thread_posts(thread, current_user, page or requested_page(), per_page)
     require_page_exists(page_posts)
@@ -26,13 +28,20 @@ def render_thread(thread, reply_form, preview=None, page=None):
             reply_form.body.data = posts.quote(post)
     drafts.prepare(reply_form)
     answer = helpful.answer_of(thread)
-    return render_template("threads/thread.html", thread=thread, posts=page_posts,
-                           reply_form=reply_form, preview=preview,
-                           helped=helpful.helped_on(page_posts.items, current_user),
-                           answer=answer, answer_url=post_url(answer) if answer else None,
-                           labels=labels.active_labels(),
-                           categories=categories.categories() if can_moderate(current_user)
-                           else [])
+    first_unread, unread_page = reading.first_unread(current_user, thread, per_page) \
+        or (None, None)
+    page_html = render_template(
+        "threads/thread.html", thread=thread, posts=page_posts, reply_form=reply_form,
+        preview=preview, helped=helpful.helped_on(page_posts.items, current_user),
+        answer=answer, answer_url=post_url(answer) if answer else None,
+        labels=labels.active_labels(),
+        categories=categories.categories() if can_moderate(current_user) else [],
+        first_unread=first_unread,
+        first_unread_url=first_unread and post_url(first_unread, unread_page),
+    )
+    if mark_read:
+        reading.record(current_user, thread, page_posts.items)
+    return page_html
 
 
 def apply_label(target, back):

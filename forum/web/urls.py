@@ -10,7 +10,8 @@ def thread_url(thread, **params):
     return url_for("threads.thread", thread_id=thread.id, slug=thread.slug, **params)
 
 
-def post_url(post):
-    page = posts.page_of(post, current_user, current_app.config["POSTS_PER_PAGE"])
+def post_url(post, page=None):
+    """The address of `post` on its page of the thread (`page` when the caller knows it)."""
+    page = page or posts.page_of(post, current_user, current_app.config["POSTS_PER_PAGE"])
     return url_for("threads.thread", thread_id=post.thread.id, slug=post.thread.slug,
                    page=page if page > 1 else None, _anchor=f"p{post.id}")
