@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..locking import lock_for_update
+from ..locking import insert_on_conflict, lock_for_update
 from ..models import HelpfulMark, Post, Thread, User, utcnow
 from ..permissions import Refused, can_mark_answer, can_see_who_helped, is_moderator, public_posts
 from . import events, visibility
@@ -28,10 +27,9 @@ from . import events, visibility
 def mark_helpful(post: Post, user: User) -> bool:
     """Say `post` helped `user`; False if they had already (a double click included:
     the insert skips the row the first click wrote, whichever worker it ran on)."""
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)
     result = db.session.execute(
-        insert(HelpfulMark).values(post_id=post.id, user_id=user.id, created_at=utcnow())
+        insert_on_conflict(HelpfulMark)
+        .values(post_id=post.id, user_id=user.id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[HelpfulMark.post_id, HelpfulMark.user_id]))
     db.session.commit()
     return result.rowcount > 0

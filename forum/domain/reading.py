@@ -18,11 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, literal, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
+from ..locking import insert_on_conflict
 from ..models import Category, Post, Thread, ThreadRead
 from ..permissions import can_mark_read, public_posts, public_threads, visible_posts
 
@@ -92,11 +92,6 @@ def first_unread(member, thread: Thread, per_page: int) -> tuple[Post, int] | No
     return None if found is None else (found[0], found[1] // per_page + 1)
 
 
-def _insert():
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-
-
 def _upsert(statement):
     """Insert, or move an existing place forward (never back): one statement, so two
     pages open at once cannot race a read-then-write."""
@@ -121,7 +116,7 @@ def record(member, thread: Thread, shown: Sequence[Post]) -> None:
     member_id, thread_id = member.id, thread.id
     db.session.rollback()
     try:
-        db.session.execute(_upsert(_insert()(ThreadRead).values(
+        db.session.execute(_upsert(insert_on_conflict(ThreadRead).values(
             user_id=member_id, thread_id=thread_id, last_read_post_id=newest)))
         db.session.commit()
     except (OperationalError, InternalError):
@@ -141,6 +136,6 @@ def mark_all_read(member, category: Category | None = None) -> None:
     )
     if category is not None:
         newest = newest.where(Thread.category_id == category.id)
-    db.session.execute(_upsert(_insert()(ThreadRead).from_select(
+    db.session.execute(_upsert(insert_on_conflict(ThreadRead).from_select(
         ["user_id", "thread_id", "last_read_post_id"], newest)))
     db.session.commit()

@@ -12,10 +12,10 @@ from datetime import datetime
 from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import text
 from ..extensions import db
+from ..locking import insert_on_conflict
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
 from ..permissions import needs_review
 from . import moderation, visibility
@@ -140,9 +140,7 @@ def _tags(names: list[str]) -> list[Tag]:
     existing = _tags_named(names)
     missing = [name for name in names if name not in existing]
     if missing:
-        insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
-                  else sqlite.insert)
-        db.session.execute(insert(Tag).values([{"name": name} for name in missing])
+        db.session.execute(insert_on_conflict(Tag).values([{"name": name} for name in missing])
                            .on_conflict_do_nothing(index_elements=[Tag.name]))
         existing = _tags_named(names)
     return [existing[name] for name in names]
