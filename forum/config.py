@@ -35,8 +35,8 @@ def _days(name: str, default: int) -> int:
     if not (raw.isascii() and raw.isdigit()):
         raise ConfigError(f"{name} must be a whole number of days, not {raw!r}.")
     return int(raw)
-def _count(name: str) -> int:
-    value = os.environ.get(name, "").strip() or "0"
+def _count(name: str, default: int = 0) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
     if not value.isascii() or not value.isdigit():
         raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}.")
     return int(value)
@@ -158,6 +158,9 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "forum@localhost"),
+        # Immediate notification mail waits this long for the member to see it on the
+        # site first (then it is not sent).
+        "MAIL_AWAY_MINUTES": _count("MAIL_AWAY_MINUTES", 10),
         # A new member's first posts wait for a moderator (0 turns holding off).
         "HOLD_FIRST_POSTS": int(os.environ.get("HOLD_FIRST_POSTS") or 2),
         # How long a deleted post's text is kept (for moderators' questions about abuse,

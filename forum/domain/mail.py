@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import after_this_request, current_app, has_request_context, render_template, request
-from sqlalchemy import inspect, select, update
+from sqlalchemy import insert, inspect, literal, select, update
 
 from .. import i18n
 from ..extensions import db
-from ..models import OutboxMessage, User, utcnow
+from ..models import EmailChoice, MailKind, Notification, OutboxMessage, User, utcnow
 
 log = logging.getLogger("forum.mail")  # the name operators filter on
 MAX_ATTEMPTS = 10
@@ -41,6 +42,29 @@ def queue(user: User, template: str, recipient: str | None = None, **context) ->
     db.session.add(message)
     db.session.info.setdefault(_QUEUED, []).append(message)
     return message
+
+
+def queue_notifications(event: str) -> None:
+    """Put in the outbox, in one statement, a mail for every notification `event` made
+    for a member who wants immediate email. Called in the transaction that made them;
+    the worker writes each one out when it is due (MAIL_AWAY_MINUTES later: if the member
+    has seen it on the site by then, or may no longer see what it is about, it is
+    dropped instead)."""
+    now = utcnow()
+    due = now + timedelta(minutes=current_app.config["MAIL_AWAY_MINUTES"])
+    already = select(OutboxMessage.id).where(OutboxMessage.notification_id == Notification.id)
+    rows = (
+        select(Notification.user_id, User.email, literal(""), literal(""), literal(now),
+               literal(0), literal(""), literal(MailKind.NOTIFICATION.value), literal(""),
+               Notification.id, literal(due), literal(""))
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.event == event, Notification.read_at.is_(None),
+               User.email_notifications == EmailChoice.IMMEDIATE.value,
+               User.email.is_not(None), User.deleted_at.is_(None), ~already.exists())
+    )
+    db.session.execute(insert(OutboxMessage).from_select(
+        ["user_id", "recipient", "subject", "body", "created_at", "attempts", "last_error",
+         "kind", "html_body", "notification_id", "send_after", "claimed_by"], rows))
 
 
 def _render(template: str, user: User, **context) -> str:

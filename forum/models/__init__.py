@@ -3,18 +3,22 @@
 Nothing here commits or reads the request: services change state, and keep
 counters such as `Thread.reply_count` and `Thread.last_activity_at` right.
 
-One module per subject (users, content, moderation, mail, reading; base holds the shared
-types and enumerations); import from here: `from forum.models import Post`.
+One module per subject (users, content, moderation, mail, reading, notifications; base
+holds the shared types and enumerations); import from here: `from forum.models import Post`.
 """
 
 from .base import (
     AccountRole,
+    EmailChoice,
     FlagReason,
+    MailKind,
+    NotificationKind,
     Role,
     TextSize,
     ThreadKind,
     UTCDateTime,
     VerificationStatus,
+    WatchLevel,
     utcnow,
 )
 from .content import (
@@ -31,20 +35,28 @@ from .content import (
 )
 from .mail import OutboxMessage
 from .moderation import CommunitySetting, Flag, ModerationEvent
+from .notifications import Bookmark, CategoryWatch, MemberMute, Notification, TagWatch, ThreadWatch
 from .reading import ThreadRead
 from .users import ExpertVerification, RecoveryCode, User, UserSession
 
 __all__ = [
     "AccountRole",
+    "Bookmark",
     "Category",
+    "CategoryWatch",
     "CommunitySetting",
     "Draft",
+    "EmailChoice",
     "EvidenceLabel",
     "ExpertVerification",
     "Flag",
     "FlagReason",
     "HelpfulMark",
+    "MailKind",
+    "MemberMute",
     "ModerationEvent",
+    "Notification",
+    "NotificationKind",
     "OutboxMessage",
     "Post",
     "PostRevision",
@@ -52,14 +64,17 @@ __all__ = [
     "Reference",
     "Role",
     "Tag",
+    "TagWatch",
     "TextSize",
     "Thread",
     "ThreadKind",
     "ThreadRead",
+    "ThreadWatch",
     "UTCDateTime",
     "User",
     "UserSession",
     "VerificationStatus",
+    "WatchLevel",
     "thread_tags",
     "utcnow",
 ]

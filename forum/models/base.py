@@ -80,3 +80,46 @@ class FlagReason(enum.StrEnum):
     PERSONAL_INFO = "personal-info"
     AT_RISK = "at-risk"
     OTHER = "other"
+
+
+class WatchLevel(enum.StrEnum):
+    """How closely a member follows a thread, category or tag (forum.domain.watching).
+
+    WATCHING: a notification for every reply (for a category or tag: every new thread,
+    which is then watched). TRACKING: unread counts, and a notification only when
+    mentioned, quoted or answered. NORMAL: unread counts only when opened. MUTED: never a
+    notification, and the thread is left out of "new" lists."""
+
+    WATCHING = "watching"
+    TRACKING = "tracking"
+    NORMAL = "normal"
+    MUTED = "muted"
+
+
+class EmailChoice(enum.StrEnum):
+    """How a member wants notifications by email (users.email_notifications)."""
+
+    NONE = "none"
+    IMMEDIATE = "immediate"  # only when away from the site MAIL_AWAY_MINUTES
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class NotificationKind(enum.StrEnum):
+    REPLY = "reply"                # a reply in a watched thread (collapses while unread)
+    REPLY_TO_YOU = "reply_to_you"  # a reply quoting or answering your post
+    MENTION = "mention"            # @username in a post you may see
+    EXPERT_REPLY = "expert_reply"  # a verified expert replied in your thread
+    ANSWER = "answer"              # your reply was marked as the answer
+    MODERATION = "moderation"      # a moderator acted on your content, with the reason
+    REMINDER = "reminder"          # a bookmark's reminder date came
+
+
+class MailKind(enum.StrEnum):
+    """What an outbox row is: account mail (sign-in links, confirmations: always sent,
+    no unsubscribe), or a notification or digest (respects the member's email choice,
+    carries List-Unsubscribe)."""
+
+    ACCOUNT = "account"
+    NOTIFICATION = "notification"
+    DIGEST = "digest"

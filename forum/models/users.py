@@ -6,11 +6,30 @@ from datetime import datetime
 
 from flask_babel import lazy_pgettext
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import AccountRole, Role, TextSize, UTCDateTime, VerificationStatus, _in, utcnow
+from .base import (
+    AccountRole,
+    EmailChoice,
+    Role,
+    TextSize,
+    UTCDateTime,
+    VerificationStatus,
+    _in,
+    utcnow,
+)
 
 # Shown beside a staff member's name, in the reader's language.
 STAFF_BADGES = {Role.MODERATOR: lazy_pgettext("staff badge", "Moderator"),
@@ -22,6 +41,8 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(_in("role", Role), name="ck_users_role"),
         CheckConstraint(_in("text_size", TextSize), name="ck_users_text_size"),
+        CheckConstraint(_in("email_notifications", EmailChoice),
+                        name="ck_users_email_notifications"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +84,17 @@ class User(UserMixin, db.Model):
     # When a mailed one-time sign-in link was last used: every link made before then is
     # spent, so each signs in once.
     sign_in_link_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staying in touch (forum.domain.notifications, forum.domain.mail): how notifications
+    # reach them by email, the hours (0-23, in their own time zone) when immediate mail
+    # waits until morning, when they were last seen on the site (immediate mail waits
+    # MAIL_AWAY_MINUTES for them to see it there; a digest goes only to someone who has
+    # not visited since the last one), and when their last digest was made.
+    email_notifications: Mapped[str] = mapped_column(
+        String(16), default=EmailChoice.IMMEDIATE.value, server_default=EmailChoice.IMMEDIATE.value)
+    quiet_from: Mapped[int | None] = mapped_column(SmallInteger)
+    quiet_until: Mapped[int | None] = mapped_column(SmallInteger)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The approved verification behind the "Verified expert" badge, if any;
     # services keep at most one approved verification per user.
