@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import create_engine, inspect, make_url
 from sqlalchemy import text as sql
 
 from forum import bulk
@@ -48,7 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.live import BIN, ROOT, HttpClient, LiveServer, app_environment  # noqa: E402
 
 SCENARIO_NAMES = ("healthz", "home", "thread_first", "thread_last", "thread_short", "category",
-                  "tag", "profile", "search", "feed", "write")
+                  "tag", "profile", "search", "feed", "write", "write_watched")
+WATCHERS = 1000  # members watching the thread `write_watched` replies to
 SEARCHES = ("fatigue", "cooling physio", "neurologist appointment", "spasticity cramp")
 
 
@@ -86,6 +87,7 @@ class Fixture:
     tag: str
     member: str
     counts: dict[str, int]
+    watched_thread: int = 0
 
 
 def read_fixture(url: str) -> Fixture:
@@ -101,6 +103,31 @@ def read_fixture(url: str) -> Fixture:
     engine.dispose()
     return Fixture(long_id, replies + 1, short, bulk.CATEGORIES[1][0], bulk.TAGS[0],
                    "bulk_member_01", counts)
+
+
+def add_watchers(url: str, thread_id: int, count: int) -> None:
+    """`count` members watching one thread, each wanting immediate mail: copies of a bulk
+    member (same password hash) written in two INSERT … SELECT statements, so the
+    fan-out a reply there causes is the one under test, not the loading."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        columns = [c["name"] for c in inspect(conn).get_columns("users")
+                   if c["name"] not in ("id", "username", "email")]
+        copied = ", ".join(columns)
+        numbers = ("generate_series(1, :n) AS n" if conn.dialect.name == "postgresql" else
+                   "(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                   "WHERE n < :n) SELECT n FROM c) AS numbers")
+        conn.execute(sql(
+            f"INSERT INTO users (username, email, {copied}) "  # noqa: S608 (the table's own names)
+            f"SELECT 'watcher_' || n, 'watcher_' || n || '@example.test', {copied} "
+            f"FROM users, {numbers} WHERE users.username = 'bulk_member_01'"), {"n": count})
+        conn.execute(sql(
+            "INSERT INTO thread_watches (user_id, thread_id, level, created_at) "
+            "SELECT id, :thread, 'watching', CURRENT_TIMESTAMP FROM users "
+            "WHERE username LIKE 'watcher_%'"), {"thread": thread_id})
+        conn.execute(sql("UPDATE users SET email_notifications = 'immediate' "
+                         "WHERE username LIKE 'watcher_%'"))
+    engine.dispose()
 
 
 def analyze(url: str) -> None:
@@ -235,6 +262,10 @@ def scenarios(fx: Fixture, per_page: int) -> list[Scenario]:
         return f"/t/{thread}/reply", {"csrf_token": client.csrf,
                                       "body": f"Benchmark reply {n}: pacing and rest help me."}
 
+    def watched_reply(rng, client, n):
+        return f"/t/{fx.watched_thread}/reply", {
+            "csrf_token": client.csrf, "body": f"Benchmark reply {n} to a watched thread."}
+
     return [
         Scenario("healthz", "/healthz (baseline)", lambda rng, c, n: ("/healthz", None)),
         Scenario("home", "home page /", lambda rng, c, n: ("/", None)),
@@ -254,6 +285,8 @@ def scenarios(fx: Fixture, per_page: int) -> list[Scenario]:
                      {"q": rng.choice(SEARCHES)}), None)),
         Scenario("feed", "Atom feed /feed.atom", lambda rng, c, n: ("/feed.atom", None)),
         Scenario("write", "reply, signed in (POST)", reply, expect=302, writes=True),
+        Scenario("write_watched", f"reply to a thread {WATCHERS:,} members watch (POST)",
+                 watched_reply, expect=302, writes=True),
     ]
 
 
@@ -361,7 +394,9 @@ def report(info: dict, results: list[Result], memory: dict[str, Memory]) -> str:
     comparisons = [("thread_last", "thread_first", "long thread: last page ÷ first page"),
                    ("thread_first", "thread_short", "long thread page 1 ÷ short thread"),
                    ("write", "thread_short", "write ÷ short thread read"),
-                   ("write", "reads", "write ÷ all reads pooled (healthz excluded)")]
+                   ("write", "reads", "write ÷ all reads pooled (healthz excluded)"),
+                   ("write_watched", "write",
+                    f"reply to a {WATCHERS:,}-watcher thread ÷ reply to an unwatched one")]
     if reads:
         by["reads"] = pooled
         slowest = max(reads, key=lambda r: r.server_pct(50))
@@ -466,9 +501,12 @@ def main(argv: list[str] | None = None) -> None:
                             "--posts", str(args.posts))
     long_s = flask_command(env, "seed", "bulk", "--threads", "1",
                            "--posts", str(args.long_posts))
+    fx = read_fixture(url)
+    # The last short thread (the `write` scenario picks among the others).
+    fx.watched_thread = fx.short_threads.pop()
+    add_watchers(url, fx.watched_thread, WATCHERS)
     if backend == "postgresql":
         analyze(url)
-    fx = read_fixture(url)
     loaded = args.threads * args.posts + args.long_posts
     info = {
         "database": backend + (" (temporary file)" if args.database_url is None else ""),
@@ -477,7 +515,8 @@ def main(argv: list[str] | None = None) -> None:
         "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
                    f"{platform.system()} {platform.release()}",
         "data": f"{fx.counts['threads']} threads ({args.threads} of {args.posts} posts, one of "
-                f"{args.long_posts}), {fx.counts['posts']} posts, {fx.counts['users']} accounts",
+                f"{args.long_posts}), {fx.counts['posts']} posts, {fx.counts['users']} accounts "
+                f"and {WATCHERS:,} more who watch one thread (for `write_watched`)",
         "load": f"`db upgrade` {migrate_s:.1f} s; `seed bulk` {short_s + long_s:.1f} s "
                 f"({loaded / (short_s + long_s):.0f} posts/s through the services, one process)"
                 + ("; then ANALYZE" if backend == "postgresql" else ""),
