@@ -215,11 +215,14 @@ def remind_due(now: datetime | None = None) -> int:
         insert_on_conflict(Notification)
         .from_select(["user_id", "kind", "event", "thread_id", "post_id", "count", "action",
                       "reason", "created_at", "updated_at"], rows)
-        .on_conflict_do_nothing(index_elements=[Notification.user_id, Notification.event]))
+        .on_conflict_do_nothing(index_elements=[Notification.user_id, Notification.event])
+        # The rows made, counted from RETURNING: psycopg reports no rowcount for an
+        # INSERT … SELECT through SQLAlchemy.
+        .returning(Notification.id)).all()
     db.session.execute(update(Bookmark).where(Bookmark.id.in_(due),
                                               Bookmark.reminded_at.is_(None))
                        .values(reminded_at=now).execution_options(synchronize_session=False))
     for bookmark_id in due:
         mail.queue_notifications(f"{EVENT}{bookmark_id}")
     db.session.commit()
-    return max(made.rowcount, 0)
+    return len(made)
