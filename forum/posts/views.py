@@ -254,9 +254,8 @@ def discard_draft():
 # -- bookmarks ---------------------------------------------------------------
 
 def _bookmarkable(post_id):
-    """The post to save: sign-in asked first (a visitor is sent to sign in, not told
-    whether the post exists), then 404 for a post the member may not see."""
-    require(can_bookmark(current_user))
+    """The post to save: 404 for one the member may not see (as for every post
+    route), then sign in, then 403 for one not everyone can see."""
     post = _load_post(post_id)
     require(can_bookmark(current_user, post))
     return post
