@@ -278,6 +278,24 @@ def test_a_new_reminder_time_reminds_again(member_browser, member, thread):
     assert saved(member)[0].reminded_at is not None
 
 
+def test_the_note_of_a_reminded_bookmark_can_change_alone(member_browser, member, thread):
+    reply = reply_of(thread)
+    save(member_browser, reply, note="first", remind_at=later(days=1))
+    assert bookmarks.remind_due(now=utcnow() + timedelta(days=2)) == 1
+    # The reminder's time has passed by now: kept as it was, it is not refused.
+    db.session.execute(db.update(Bookmark).values(remind_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    form = text_of(member_browser.get(f"/p/{reply.id}/bookmark"))
+    value = __import__("re").search(r'name="remind_at" type="datetime-local" value="([^"]+)"',
+                                    form) or __import__("re").search(
+        r'type="datetime-local" value="([^"]+)"', form)
+    response = save(member_browser, reply, note="second", remind_at=value.group(1))
+    assert response.status_code == 302
+    [bookmark] = saved(member)
+    assert bookmark.note == "second" and bookmark.reminded_at is not None
+    assert db.session.scalar(select(func.count(Notification.id))) == 1
+
+
 def test_the_cli_command_sends_due_reminders(app, member_browser, member, thread):
     save(member_browser, reply_of(thread), note="", remind_at=later(days=1))
     db.session.execute(db.update(Bookmark).values(remind_at=utcnow() - timedelta(minutes=1)))

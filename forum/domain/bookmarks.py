@@ -45,10 +45,11 @@ def event_of(bookmark: Bookmark) -> str:
 
 # -- the reminder's time ----------------------------------------------------------------
 
-def parse_reminder(value: str | None, user: User, now: datetime | None = None) \
-        -> datetime | None:
+def parse_reminder(value: str | None, user: User, now: datetime | None = None,
+                   kept: datetime | None = None) -> datetime | None:
     """The UTC time of a reminder typed as a date and time in `user`'s time zone; None
-    for an empty field. Raises BookmarkError for a time that is malformed or past."""
+    for an empty field. Raises BookmarkError for a time that is malformed or past,
+    unless it is `kept`, the time the bookmark has already (its note changed alone)."""
     value = (value or "").strip()
     if not value:
         return None
@@ -63,6 +64,8 @@ def parse_reminder(value: str | None, user: User, now: datetime | None = None) \
     except (ValueError, OverflowError):
         raise BookmarkError(_("There is no such date: please check the day, month and "
                               "time.")) from None
+    if kept is not None and when == kept.replace(second=0, microsecond=0):
+        return kept
     now = now or utcnow()
     if when <= now:
         raise BookmarkError(_("This time has already passed: please choose a time still "
@@ -102,8 +105,8 @@ def save(post: Post, user: User, note: str, reminder: str | None) -> Bookmark:
     them if it is saved already: one statement, so two sends of the form leave one
     bookmark. Raises BookmarkError, saving nothing, for a reminder that cannot be."""
     note = (note or "").strip()[:NOTE_LENGTH]
-    remind_at = parse_reminder(reminder, user)
     existing = get(user, post.id)
+    remind_at = parse_reminder(reminder, user, kept=existing and existing.remind_at)
     if existing is not None and existing.remind_at != remind_at:
         # A new time: the notification of the old one (read or not) makes way for it,
         # so the new reminder arrives as one of its own (one per event and member).
