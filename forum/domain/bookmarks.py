@@ -102,8 +102,8 @@ def add(post: Post, user: User) -> bool:
 
 def save(post: Post, user: User, note: str, reminder: str | None) -> Bookmark:
     """Save `post` with this note and reminder (typed in the member's zone), or change
-    them if it is saved already: one statement, so two sends of the form leave one
-    bookmark. Raises BookmarkError, saving nothing, for a reminder that cannot be."""
+    them if it is saved already: one upsert, so two sends of the form at once leave
+    one bookmark. Raises BookmarkError, saving nothing, for a reminder that cannot be."""
     note = (note or "").strip()[:NOTE_LENGTH]
     existing = get(user, post.id)
     remind_at = parse_reminder(reminder, user, kept=existing and existing.remind_at)
