@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(recount)
     app.cli.add_command(purge)
     app.cli.add_command(two_factor_group)
+    app.cli.add_command(reminders_group)
 
 
 @click.group(help="Manage accounts.")
@@ -219,3 +220,22 @@ def two_factor_rotate_key():
         raise click.ClickException(
             f"{unreadable} secrets open with no key in TOTP_ENCRYPTION_KEY and were left "
             "as they were; put back the key they were made with and run this again.")
+
+
+# -- bookmarks' reminders (#13) ------------------------------------------------------
+
+@click.group("reminders", help="Bookmarks' reminders.")
+def reminders_group():
+    pass
+
+
+@reminders_group.command(
+    "send",
+    help="Turn every bookmark reminder that has come due into a notification (and its "
+         "mail, for members who want mail at once). Safe to run as often as you like, "
+         "from cron: each reminder is sent once.")
+def reminders_send():
+    from .domain import bookmarks
+
+    made = bookmarks.remind_due()
+    click.echo(f"{made} reminders sent.")

@@ -150,9 +150,11 @@ class Results:
         ]
 
 
-def search(query: str, page: int = 1, per_page: int = 20) -> Results:
+def search(query: str, page: int = 1, per_page: int = 20,
+           thread_id: int | None = None) -> Results:
     """Public posts matching `query`, best first, with highlighted snippets: two
-    statements, the total and the page.
+    statements, the total and the page. With `thread_id`, only that thread's posts
+    (search within one thread; the same rule of what anyone may find).
 
     Any string is safe here: words are extracted and quoted for FTS5, and
     Postgres parses the text with websearch_to_tsquery, which never fails; either
@@ -167,12 +169,12 @@ def search(query: str, page: int = 1, per_page: int = 20) -> Results:
     else:
         match, snippet, rank = _tsvector(" ".join(terms))
     key = _key()
-    total = db.session.scalar(_public_matches(select(func.count()), key, match))
+    total = db.session.scalar(_public_matches(select(func.count()), key, match, thread_id))
     rows = db.session.execute(
         _public_matches(
             select(Post.id, Thread.id, Thread.slug, Thread.title, Post.is_opening,
                    Post.created_at, User.username, User.deleted_at, snippet),
-            key, match,
+            key, match, thread_id,
         )
         .outerjoin(User, User.id == Post.author_id)
         .order_by(rank, Post.id.desc())
@@ -181,15 +183,17 @@ def search(query: str, page: int = 1, per_page: int = 20) -> Results:
     return Results(query, [_hit(row) for row in rows], total, page, per_page)
 
 
-def _public_matches(statement, key, match):
+def _public_matches(statement, key, match, thread_id=None):
     """`statement` over the index rows that match, joined to their posts and threads
-    and kept to what anyone may find (the rule lists and feeds use)."""
-    return (
+    and kept to what anyone may find (the rule lists and feeds use); with `thread_id`,
+    to one thread's posts."""
+    statement = (
         statement.select_from(key.table)
         .join(Post, Post.id == key)
         .join(Thread, Thread.id == Post.thread_id)
         .where(match, public_posts(), public_threads())
     )
+    return statement if thread_id is None else statement.where(Post.thread_id == thread_id)
 
 
 def _fts5(terms: list[str]):

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from .content import (
     can_add_to_category,
+    can_bookmark,
     can_choose_answer,
     can_delete_post,
     can_edit_post,
@@ -61,6 +62,7 @@ __all__ = [
     "Refused",
     "can_administer",
     "can_ban",
+    "can_bookmark",
     "can_change_role",
     "can_choose_answer",
     "can_decide_verification",

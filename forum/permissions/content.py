@@ -1,5 +1,6 @@
 """Reading and writing threads and posts: viewing, starting, replying, editing,
-deleting, reporting and labelling; saying a post helped, and choosing a thread's answer."""
+deleting, reporting and labelling; saying a post helped, and choosing a thread's answer;
+saving a post as a bookmark."""
 
 from __future__ import annotations
 
@@ -237,4 +238,26 @@ def can_mark_answer(user, post: Post) -> Decision:
         return deny(403, _("This reply is labelled “%(label)s”: a reply whose claim is "
                            "unproven or misleading cannot be marked as the answer.",
                            label=post.label.name))
+    return ALLOW
+
+
+# -- bookmarks -------------------------------------------------------------------------
+
+def can_bookmark(user, post: Post | None = None) -> Decision:
+    """Saving a post (with a note and a reminder) is for signed-in members, suspended or
+    not (a bookmark is private, like a draft), and only of a post everyone can see:
+    a saved post shows up again in the member's list and reminders, so one that is
+    hidden, held or deleted is never saved. Without a post: whether the member keeps
+    bookmarks at all (their list, removing one)."""
+    decision = _member(user, "save posts")
+    if not decision or post is None:
+        return decision
+    seen = can_view_thread(user, post.thread)
+    if seen:
+        seen = can_view_post(user, post)
+    if not seen:
+        return seen
+    thread = post.thread
+    if not _public(post) or thread.deleted_at is not None or thread.hidden_at is not None:
+        return deny(403, _("Only a post everyone can see can be saved."))
     return ALLOW

@@ -73,6 +73,7 @@ SIGN_IN_TO = {
     "label posts": _l("Please sign in to label posts."),
     "say a post helped you": _l("Please sign in to say a post helped you."),
     "choose the answer": _l("Please sign in to choose the answer."),
+    "save posts": _l("Please sign in to save posts."),
 }
 CONFIRM_TO = {
     "start a discussion": _l("Please confirm your email address to start a discussion."),

@@ -1,14 +1,16 @@
-"""Posts: replies, edits, edit history and deletion; "This helped me" and the answer."""
+"""Posts: replies, edits, edit history and deletion; "This helped me" and the answer;
+drafts; bookmarks (a saved post with a note and a reminder)."""
 
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import drafts, helpful, listings, posts, reports, threads
+from ..domain import bookmarks, drafts, helpful, listings, posts, reports, threads
 from ..limits import editing, per_member, writing
 from ..permissions import (
     Refused,
+    can_bookmark,
     can_choose_answer,
     can_delete_post,
     can_edit_post,
@@ -24,10 +26,11 @@ from ..permissions import (
     require,
 )
 from ..web.pages import apply_label, render_thread
+from ..web.paging import requested_page, require_page_exists
 from ..web.sending import send_once
 from ..web.urls import post_url, thread_url
 from ..web.writing import ArticleEditForm, EditPostForm, FlagForm, ReplyForm, ThreadEditForm
-from .forms import DraftForm
+from .forms import BookmarkForm, DraftForm
 
 bp = Blueprint("posts", __name__)
 
@@ -246,3 +249,70 @@ def discard_draft():
     flash(_("The draft is discarded."), "success")
     return redirect(url_for(".drafts") if form.back.data == "drafts"
                     else drafts.form_page(key))
+
+
+# -- bookmarks ---------------------------------------------------------------
+
+def _bookmarkable(post_id):
+    """The post to save: 404 for one the member may not see (as for every post
+    route), then sign in, then 403 for one not everyone can see."""
+    post = _load_post(post_id)
+    require(can_bookmark(current_user, post))
+    return post
+
+
+def _bookmark_page(form, post, bookmark, status=200):
+    return render_template("bookmarks/edit.html", form=form, post=post,
+                           bookmark=bookmark), status
+
+
+@bp.get("/p/<id:post_id>/bookmark")
+def bookmark_form(post_id):
+    post = _bookmarkable(post_id)
+    bookmark = bookmarks.get(current_user, post.id)
+    form = BookmarkForm(formdata=None, data={
+        "note": bookmark.note if bookmark else "",
+        "remind_at": bookmarks.local_value(bookmark and bookmark.remind_at, current_user)})
+    return _bookmark_page(form, post, bookmark)
+
+
+@bp.post("/p/<id:post_id>/bookmark")
+@per_member("HELPFUL")
+def bookmark(post_id):
+    post = _bookmarkable(post_id)
+    form = BookmarkForm()
+    if "note" not in request.form and "remind_at" not in request.form:
+        # The one-button "Save" under a post: saved as it is, a note kept if it has one.
+        bookmarks.add(post, current_user)
+        flash(_("The post is saved in your bookmarks."), "success")
+        return redirect(post_url(post))
+    if form.validate_on_submit():
+        try:
+            bookmarks.save(post, current_user, form.note.data, form.remind_at.data)
+        except bookmarks.BookmarkError as error:
+            form.remind_at.errors = [*form.remind_at.errors, str(error)]
+        else:
+            flash(_("Your bookmark is saved."), "success")
+            return redirect(url_for(".bookmark_list"))
+    return _bookmark_page(form, post, bookmarks.get(current_user, post.id))
+
+
+@bp.post("/p/<id:post_id>/bookmark/remove")
+@per_member("HELPFUL")
+def remove_bookmark(post_id):
+    """The member's own bookmark, whatever became of its post since (a hidden post's
+    bookmark can still be removed from the list); 404 if they have none."""
+    require(can_bookmark(current_user))
+    if not bookmarks.remove(current_user, post_id):
+        abort(404)
+    flash(_("The bookmark is removed."), "success")
+    return redirect(url_for(".bookmark_list"))
+
+
+@bp.get("/bookmarks")
+def bookmark_list():
+    require(can_bookmark(current_user))
+    entries = bookmarks.listing(current_user, requested_page(),
+                                current_app.config["THREADS_PER_PAGE"])
+    require_page_exists(entries)
+    return render_template("bookmarks/list.html", entries=entries)

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import categories, drafts, labels, listings, reading, search, threads
+from ..domain import catch_up, categories, drafts, labels, listings, reading, search, threads
 from ..limits import writing
 from ..permissions import (
     can_label,
@@ -121,6 +121,27 @@ def thread(thread_id, slug=None):
         page, quote = request.args.get("page", type=int), request.args.get("quote", type=int)
         return redirect(thread_url(thread, page=page, quote=quote), 301)
     return render_thread(thread, ReplyForm(formdata=None), mark_read=True)
+
+
+@bp.get("/t/<id:thread_id>/top")
+def top_posts(thread_id):
+    """A long thread's top posts: the opening post, the most helpful replies and every
+    verified expert's reply, in order, each linked to its place."""
+    thread = listings.get_thread(thread_id) or abort(404)
+    require(can_view_thread(current_user, thread))
+    top = catch_up.top_posts(thread, current_user, current_app.config["POSTS_PER_PAGE"])
+    return render_template("threads/top.html", thread=thread, top=top)
+
+
+@bp.get("/t/<id:thread_id>/search")
+def thread_search(thread_id):
+    """Search within one thread: its public posts that match, best first."""
+    thread = listings.get_thread(thread_id) or abort(404)
+    require(can_view_thread(current_user, thread))
+    results = search.search(request.args.get("q", ""), requested_page(),
+                            current_app.config["THREADS_PER_PAGE"], thread_id=thread.id)
+    require_page_exists(results)
+    return render_template("threads/thread_search.html", thread=thread, results=results)
 
 
 @bp.get("/search")

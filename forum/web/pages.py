@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import categories, drafts, helpful, labels, listings, posts, reading
+from ..domain import bookmarks, categories, drafts, helpful, labels, listings, posts, reading
 from ..permissions import can_moderate, can_view_post
 from .paging import requested_page, require_page_exists
 from .urls import post_url
@@ -33,6 +33,7 @@ def render_thread(thread, reply_form, preview=None, page=None, mark_read=False):
     page_html = render_template(
         "threads/thread.html", thread=thread, posts=page_posts, reply_form=reply_form,
         preview=preview, helped=helpful.helped_on(page_posts.items, current_user),
+        saved=bookmarks.saved_on(page_posts.items, current_user),
         answer=answer, answer_url=post_url(answer) if answer else None,
         labels=labels.active_labels(),
         categories=categories.categories() if can_moderate(current_user) else [],
