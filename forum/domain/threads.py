@@ -18,7 +18,7 @@ from ..extensions import db
 from ..locking import insert_on_conflict
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
 from ..permissions import needs_review
-from . import moderation, visibility
+from . import moderation, notifications, visibility, watching
 from .posts import edit_post, new_post, revise, write_once
 
 MAX_TAGS = 5
@@ -180,6 +180,9 @@ def _new_thread(
     if needs_review(author, "".join((opening.body_html, _rendered_fields(thread))),
                     lambda: moderation.approved_post_count(author, excluding=opening)):
         visibility.hold(opening)
+    watching.auto_watch(author, thread)
+    if opening.held_at is None:
+        notifications.post_published(opening)
     return opening
 
 
