@@ -222,7 +222,8 @@ def page(user: User, number: int, per_page: int):
     actor = aliased(User)
     query = (select(Notification).where(Notification.user_id == user.id, _visible(user.id))
              .outerjoin(actor, actor.id == Notification.actor_id)
-             .options(joinedload(Notification.thread), joinedload(Notification.actor))
+             .options(joinedload(Notification.thread), joinedload(Notification.actor),
+                      joinedload(Notification.post))
              .order_by(Notification.updated_at.desc(), Notification.id.desc()))
     return db.paginate(query, page=number, per_page=per_page, error_out=False)
 
@@ -230,7 +231,8 @@ def page(user: User, number: int, per_page: int):
 def latest(user: User, limit: int = 50) -> list[Notification]:
     return db.session.scalars(
         select(Notification).where(Notification.user_id == user.id, _visible(user.id))
-        .options(joinedload(Notification.thread), joinedload(Notification.actor))
+        .options(joinedload(Notification.thread), joinedload(Notification.actor),
+                      joinedload(Notification.post))
         .order_by(Notification.updated_at.desc(), Notification.id.desc()).limit(limit)).all()
 
 

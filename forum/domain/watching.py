@@ -136,3 +136,11 @@ def muted_members(user: User) -> list[User]:
         select(User).join(MemberMute, MemberMute.muted_user_id == User.id)
         .where(MemberMute.user_id == user.id, User.deleted_at.is_(None))
         .order_by(User.username)).all()
+
+
+def save_email_choice(user: User, choice: str, quiet_from: int | None,
+                      quiet_until: int | None) -> None:
+    """How the member wants notifications by email, and their quiet hours. Commits."""
+    user.email_notifications = choice
+    user.quiet_from, user.quiet_until = quiet_from, quiet_until
+    db.session.commit()
