@@ -87,7 +87,8 @@ def _watch_new_thread(thread: Thread) -> None:
             TagWatch.tag_id.in_(tag_ids), TagWatch.level == WatchLevel.WATCHING.value),
     ).subquery()
     rows = select(watchers.c.user_id, literal(thread.id), literal(WatchLevel.WATCHING.value),
-                  literal(utcnow())).distinct()
+                  literal(utcnow())).where(watchers.c.user_id.is_not(None)).distinct()
+    # (SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.)
     db.session.execute(
         insert_on_conflict(ThreadWatch).from_select(
             ["user_id", "thread_id", "level", "created_at"], rows)
