@@ -1,7 +1,7 @@
 """The watch and mute buttons' forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectChoice, SelectField
 
 from ..models import WatchLevel
 from ..web.forms import ForumForm
@@ -16,7 +16,7 @@ THREAD_LEVEL_LABELS = {
 
 class ThreadWatchForm(ForumForm):
     level = SelectField(_l("Notifications for this thread"),
-                        choices=[(level.value, label) for level, label in
+                        choices=[SelectChoice(level.value, label) for level, label in
                                  THREAD_LEVEL_LABELS.items()])
     next = HiddenField()
 

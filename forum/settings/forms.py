@@ -165,15 +165,18 @@ class TwoFactorConfirmForm(ForumForm):
     code = code_field()
 
 
-HOURS = [("", _l("No quiet hours"))] + [(str(hour), f"{hour:02d}:00") for hour in range(24)]
+HOURS = [SelectChoice("", _l("No quiet hours"))] + [
+    SelectChoice(str(hour), f"{hour:02d}:00") for hour in range(24)]
 
 
 class NotificationSettingsForm(ForumForm):
     email_notifications = RadioField(
         _l("Email me about notifications"),
-        choices=[("none", _l("Never")),
-                 ("immediate", _l("When I'm away from the forum (a few minutes later)")),
-                 ("daily", _l("A daily digest")), ("weekly", _l("A weekly digest"))],
+        choices=[SelectChoice("none", _l("Never")),
+                 SelectChoice("immediate",
+                              _l("When I'm away from the forum (a few minutes later)")),
+                 SelectChoice("daily", _l("A daily digest")),
+                 SelectChoice("weekly", _l("A weekly digest"))],
         validate_choice=False)
     quiet_from = SelectField(_l("Quiet hours from"), choices=HOURS, validate_choice=False)
     quiet_until = SelectField(_l("Quiet hours until"), choices=HOURS, validate_choice=False)
