@@ -58,6 +58,7 @@ def archive(admin: User, item, archived: bool, action: str, name: str) -> None:
 
 def commit() -> None:
     """End an action: commit it with its event, then send the mail it queued."""
+    db.session.info.pop(_LAST_EVENT, None)
     db.session.commit()
     mail.send_queued()
 
