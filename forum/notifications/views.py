@@ -21,7 +21,7 @@ from ..web.forms import EmptyForm
 from ..web.paging import requested_page, require_page_exists
 from ..web.security import safe_next
 from ..web.urls import thread_url
-from .forms import MuteForm, ThreadWatchForm, TopicWatchForm
+from .forms import THREAD_LEVEL_LABELS, MuteForm, ThreadWatchForm, TopicWatchForm
 
 bp = Blueprint("notifications", __name__)
 
@@ -38,7 +38,8 @@ def unread_notifications() -> int:
 @bp.app_context_processor
 def _bell():
     return {"unread_notifications": unread_notifications,
-            "thread_watch_form": _thread_watch_form, "watch_level_of": _levels}
+            "thread_watch_form": _thread_watch_form, "watch_level_of": _levels,
+            "thread_level_labels": THREAD_LEVEL_LABELS}
 
 
 def _thread_watch_form(thread):
@@ -112,7 +113,6 @@ def watch_thread(thread_id):
 
 
 def _level_words(level):
-    from .forms import THREAD_LEVEL_LABELS
     return str(THREAD_LEVEL_LABELS[WatchLevel(level)])
 
 
