@@ -29,3 +29,27 @@ def test_a_mention_is_not_an_outside_link():
 
 def test_names_outside_the_rules_stay_text():
     assert 'class="mention"' not in str(text.render("@ab and @" + "x" * 31))
+
+
+def test_an_edit_that_adds_a_mention_tells_only_the_new_name(app, member, other_member):
+    from sqlalchemy import select
+
+    from forum.domain.posts import add_reply, edit_post
+    from forum.extensions import db
+    from forum.models import Notification
+    from tests.factories import make_category, make_discussion, make_user
+
+    lee = make_user("lee")
+    thread = make_discussion(member, make_category())
+    post = add_reply(thread, other_member, "Hello @lee")
+    edit_post(post, other_member, "Hello @lee and @maria")
+    edit_post(post, other_member, "Hello @lee and @maria, again")
+    db.session.expire_all()
+
+    def kinds(user):
+        return [n.kind for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id))]
+
+    assert kinds(lee) == ["mention"]
+    # maria had a REPLY for this post already: one notification per event per member.
+    assert kinds(member) == ["reply"]

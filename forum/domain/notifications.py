@@ -95,14 +95,16 @@ def _watch_new_thread(thread: Thread) -> None:
         .on_conflict_do_nothing(index_elements=[ThreadWatch.user_id, ThreadWatch.thread_id]))
 
 
-def post_published(post: Post) -> None:
-    """`post` has just become public (no commit): notify everyone it concerns."""
+def post_published(post: Post, edited: bool = False) -> None:
+    """`post` has just become public (no commit): notify everyone it concerns. With
+    `edited`, the post was changed: only names it newly mentions are told (the event is
+    the same, so anyone told of it already is not told again)."""
     db.session.flush()
     thread = post.thread
     if (post.deleted_at is not None or post.hidden_at is not None or post.held_at is not None
             or thread.deleted_at is not None or thread.hidden_at is not None):
         return
-    if post.is_opening:
+    if post.is_opening and not edited:
         _watch_new_thread(thread)
     actor_id = post.author_id
     author = post.author
@@ -111,21 +113,24 @@ def post_published(post: Post) -> None:
     if mentioned:
         candidates.append(select(User.id.label("user_id"), literal(_RANK[NotificationKind.MENTION])
                                  .label("rank")).where(User.id.in_(_named(mentioned))))
+    if edited and not mentioned:
+        return
     quoted = text.quoted_names(post.body_source) - mentioned
-    if quoted and not post.is_opening:
+    if quoted and not post.is_opening and not edited:
         candidates.append(select(User.id.label("user_id"),
                                  literal(_RANK[NotificationKind.REPLY_TO_YOU]).label("rank"))
                           .where(User.id.in_(_named(quoted))))
-    if (author is not None and author.is_verified_expert and not post.is_opening
-            and thread.author_id is not None):
+    if (not edited and author is not None and author.is_verified_expert
+            and not post.is_opening and thread.author_id is not None):
         candidates.append(select(User.id.label("user_id"),
                                  literal(_RANK[NotificationKind.EXPERT_REPLY]).label("rank"))
                           .where(User.id == thread.author_id,
                                  ~_level_is(User.id, thread.id, WatchLevel.TRACKING)))
-    candidates.append(select(ThreadWatch.user_id.label("user_id"),
-                             literal(_RANK[NotificationKind.REPLY]).label("rank"))
-                      .where(ThreadWatch.thread_id == thread.id,
-                             ThreadWatch.level == WatchLevel.WATCHING.value))
+    if not edited:
+        candidates.append(select(ThreadWatch.user_id.label("user_id"),
+                                 literal(_RANK[NotificationKind.REPLY]).label("rank"))
+                          .where(ThreadWatch.thread_id == thread.id,
+                                 ThreadWatch.level == WatchLevel.WATCHING.value))
     everyone = union_all(*candidates).subquery() if len(candidates) > 1 \
         else candidates[0].subquery()
     best = (select(everyone.c.user_id, func.min(everyone.c.rank).label("rank"))
@@ -140,7 +145,7 @@ def post_published(post: Post) -> None:
         Notification.kind == NotificationKind.REPLY.value, Notification.thread_id == thread.id,
         Notification.read_at.is_(None)))
     # Collapse: an unread REPLY notification for the thread grows instead.
-    if not post.is_opening:
+    if not post.is_opening and not edited:
         db.session.execute(
             update(Notification).where(
                 Notification.kind == NotificationKind.REPLY.value,

@@ -152,6 +152,8 @@ def revise(post: Post, editor: User, body: str) -> bool:
 def edit_post(post: Post, editor: User, body: str) -> bool:
     changed = revise(post, editor, body)
     visibility.words_changed(post)
+    if changed:
+        notifications.post_published(post, edited=True)
     db.session.commit()
     return changed
 

@@ -250,7 +250,8 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body:
             for i, ref in enumerate(references or [])
         ]
     opening = opening_post(thread)
-    revise(opening, editor, body)
+    if revise(opening, editor, body):
+        notifications.post_published(opening, edited=True)
     visibility.words_changed(opening)
     db.session.commit()
 
