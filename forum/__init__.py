@@ -81,9 +81,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import accounts, admin, devmail, health, moderation, posts, settings, threads
+    from . import (
+        accounts,
+        admin,
+        devmail,
+        health,
+        moderation,
+        notifications,
+        posts,
+        settings,
+        threads,
+    )
 
-    for package in (threads, posts, accounts, settings, moderation, admin, health, devmail):
+    for package in (threads, posts, accounts, settings, moderation, admin, notifications, health,
+                    devmail):
         app.register_blueprint(package.bp)
 
 

@@ -179,7 +179,7 @@ def render(source: str) -> Markup:
     markup = html.count("<") + html.count("&") + 2 * len(_BARE_URL.findall(html))
     if markup > MAX_MARKUP:
         return _as_plain_text(source)
-    return Markup(_cleaner.clean(html).strip())  # noqa: S704 - the sanitiser's output
+    return Markup(_link_mentions(_cleaner.clean(html).strip()))  # noqa: S704 - sanitised
 
 
 def _as_plain_text(source: str) -> Markup:
@@ -192,7 +192,8 @@ def _as_plain_text(source: str) -> Markup:
 
 # An <a> that leads somewhere, in this module's own output (attributes are always
 # double-quoted there, and an <a> whose href the sanitiser refused has none).
-_LINK = re.compile(r"<a\s[^>]*\bhref=\"")
+# A mention is the forum's own link to a profile, not a link out: it is left out.
+_LINK = re.compile(r"<a\s(?!class=\"mention\")[^>]*\bhref=\"")
 
 
 def has_links(html_text: str) -> bool:
@@ -240,3 +241,66 @@ def highlight(snippet: str, start: str, stop: str) -> Markup:
     if opened:
         out.append("</mark>")
     return Markup("".join(out))  # noqa: S704 - built from escaped text and our own tags
+
+
+# -- @mentions ---------------------------------------------------------------------
+# "@name" with the forum's username rules (forum.domain.accounts.USERNAME_RE), not
+# part of a word or an email address ("me@example.org"), outside links and code.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_.@/-])@([A-Za-z0-9_-]{3,30})(?![A-Za-z0-9_@-])")
+_TAG = re.compile(r"(<[^>]*>)")
+_TAG_NAME = re.compile(r"<(/?)([a-z0-9]+)")
+_MENTION_LINK = re.compile(r'<a class="mention" href="/u/([A-Za-z0-9_-]{3,30})">')
+_NO_MENTIONS = frozenset({"a", "code", "pre"})
+# The attribution line `quote` writes under a quoted post ("> — @name").
+_QUOTED = re.compile(r"^>[ \t]?— @([A-Za-z0-9_-]{3,30})[ \t]*$", re.MULTILINE)
+
+
+def _walk_text(html_text: str):
+    """The sanitised HTML in pieces: (piece, is_text, inside a/code/pre, inside a quote)."""
+    skip = quote = 0
+    for piece in _TAG.split(html_text):
+        if piece.startswith("<"):
+            match = _TAG_NAME.match(piece)
+            if match:
+                step = -1 if match.group(1) else 1
+                name = match.group(2).lower()
+                if name in _NO_MENTIONS:
+                    skip = max(skip + step, 0)
+                elif name == "blockquote":
+                    quote = max(quote + step, 0)
+            yield piece, False, skip, quote
+        else:
+            yield piece, True, skip, quote
+
+
+def _link_mentions(html_text: str) -> str:
+    if "@" not in html_text:
+        return html_text
+    out = []
+    for piece, is_text, skip, _quote in _walk_text(html_text):
+        if is_text and not skip and "@" in piece:
+            piece = _MENTION.sub(r'<a class="mention" href="/u/\1">@\1</a>', piece)
+        out.append(piece)
+    return "".join(out)
+
+
+def mentions_in(html_text: str) -> set[str]:
+    """The names a rendered body mentions (lower case), leaving out those inside quoted
+    text: quoting a post does not mention again whoever it mentioned."""
+    names = set()
+    for piece, is_text, _skip, quote in _walk_text(html_text):
+        if not is_text and not quote:
+            match = _MENTION_LINK.match(piece)
+            if match:
+                names.add(match.group(1).lower())
+    return names
+
+
+def mentioned_names(source: str) -> set[str]:
+    """The names `source` mentions with "@name", as `render` links them (lower case)."""
+    return mentions_in(render(source))
+
+
+def quoted_names(source: str) -> set[str]:
+    """The names of the members whose posts `source` quotes ("> — @name"), lower case."""
+    return {name.lower() for name in _QUOTED.findall(normalise(source))}

@@ -349,11 +349,35 @@ ROWS = [
     Row("GET", "/drafts", signed_in(200)),
     Row("POST", "/drafts/save", signed_in(W)),
     Row("POST", "/drafts/discard", signed_in(302)),  # nobody has a draft to discard
+    # -- notifications, watching, muting (issue #13): every account, suspended too --------
+    Row("GET", "/notifications", signed_in(200)),
+    Row("GET", "/notifications/{missing}", signed_in(404)),
+    # maria has notices (her hidden post), rowan too (his suspension); the rest none.
+    Row("POST", "/notifications/read-all", (L, W, 302, 302, 302, 302, W)),
+    Row("GET", "/notifications/feed/not-a-token.atom", everyone(404)),
+    Row("POST", "/t/{open}/watch", signed_in(W)),
+    Row("POST", "/t/{hidden_thread}/watch", (404, W, 404, 404, W, W, 404)),
+    Row("POST", "/t/{deleted_thread}/watch", (404, 404, 404, 404, W, W, 404)),
+    Row("POST", "/t/{missing}/watch", everyone(404)),
+    Row("POST", "/c/living-with-ms/watch", signed_in(W)),
+    Row("POST", "/c/no-such-category/watch", everyone(404)),
+    Row("POST", "/tag/fatigue/watch", signed_in(W)),
+    Row("POST", "/tag/no-such-tag/watch", everyone(404)),
+    Row("POST", "/u/sam/mute", (L, W, 403, W, W, W, W)),
+    Row("POST", "/u/nobody/mute", (L,) + (404,) * 6),
+    Row("GET", "/settings/notifications", signed_in(200)),
+    Row("POST", "/settings/notifications", signed_in(W)),
 ]
 
 # What each form sends: valid data, so an allowed request really does its work.
 FORMS = {
     "posts.reply": {"body": "A reply written for the authorisation table."},
+    "notifications.watch_thread": {"level": "muted"},
+    "notifications.watch_category": {"level": "muted"},
+    "notifications.watch_tag": {"level": "watching"},
+    "notifications.mute": {"action": "mute"},
+    "settings.notifications_settings": {"email_notifications": "weekly", "quiet_from": "22",
+                                        "quiet_until": "6"},
     "posts.edit": {"body": "Text changed by whoever was allowed to."},
     "posts.flag": {"reason": "spam", "note": ""},
     "posts.save_draft": {"body": "Half a thought, for later.", "draft_key": "reply:{open}"},
@@ -443,7 +467,8 @@ def _search_rows_query(conn):
 
 # Opening a thread moves a signed-in member's place in it forward (forum.domain.reading):
 # the one thing a page a member reads may write. A visitor's GET writes nothing at all.
-READ_PLACES = {"thread_reads"}
+# It also marks the notifications about what the page showed as read (issue #13).
+READ_PLACES = {"thread_reads", "notifications"}
 
 # The set-up key the two-step page shows is kept on the browser's own session row (not
 # in its readable cookie), as a cookie session would keep it: not a change of state.

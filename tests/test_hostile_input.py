@@ -1529,6 +1529,10 @@ BUTTONS = {
     # One button each, no fields: the post or thread is in the path.
     "posts.mark_helpful", "posts.unmark_helpful", "posts.mark_answer", "posts.unmark_answer",
     "threads.mark_all_read", "threads.mark_category_read",
+    # Issue #13: buttons and choices from fixed lists, nothing typed (an unknown choice
+    # is refused: tests/test_notifications.py, hour 25).
+    "notifications.read_all", "notifications.watch_thread", "notifications.watch_category",
+    "notifications.watch_tag", "notifications.mute", "settings.notifications_settings",
 }
 COVERED = {
     "accounts.register", "accounts.login", "accounts.login_code", "accounts.reset_request",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from .. import requestlog
 from ..extensions import db
 from ..models import ModerationEvent, User, utcnow
-from . import mail
+from . import mail, notifications
 
 
 class ModerationError(ValueError):
@@ -24,9 +24,14 @@ class ModerationError(ValueError):
 
 def record(actor: User, action: str, at: datetime | None = None, reason: str = "",
            **targets) -> None:
-    db.session.add(ModerationEvent(actor=actor, action=action, reason=reason.strip(),
-                                   created_at=at or utcnow(), **targets))
+    event = ModerationEvent(actor=actor, action=action, reason=reason.strip(),
+                            created_at=at or utcnow(), **targets)
+    db.session.add(event)
+    db.session.info[_LAST_EVENT] = event
     requestlog.event("moderation", actor=actor.id, action=action)
+
+
+_LAST_EVENT = "forum.events.last"
 
 
 def tell(user: User | None, message, reason: str = "", link: str = "") -> None:
@@ -35,6 +40,12 @@ def tell(user: User | None, message, reason: str = "", link: str = "") -> None:
     (flask_babel.lazy_gettext), so the mail reads it in the recipient's language."""
     if user is not None and user.email and user.deleted_at is None:
         mail.queue(user, "moderation", message=message, reason=reason, link=link)
+    # And in the forum: a notification naming the action just recorded, with its reason.
+    event = db.session.info.pop(_LAST_EVENT, None)
+    if user is not None and event is not None:
+        db.session.flush()
+        notifications.moderated(user, event.id, event.actor, event.action, reason,
+                                event.thread_id, event.post_id)
 
 
 def archive(admin: User, item, archived: bool, action: str, name: str) -> None:
@@ -47,6 +58,7 @@ def archive(admin: User, item, archived: bool, action: str, name: str) -> None:
 
 def commit() -> None:
     """End an action: commit it with its event, then send the mail it queued."""
+    db.session.info.pop(_LAST_EVENT, None)
     db.session.commit()
     mail.send_queued()
 

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..locking import insert_on_conflict, lock_for_update
 from ..models import HelpfulMark, Post, Thread, User, utcnow
 from ..permissions import Refused, can_mark_answer, can_see_who_helped, is_moderator, public_posts
-from . import events, visibility
+from . import events, notifications, visibility
 
 # -- "This helped me" --------------------------------------------------------------
 
@@ -105,6 +105,7 @@ def mark_answer(post: Post, by: User) -> None:
         raise Refused(decision)
     _clear(thread)
     post.answered_at = utcnow()
+    notifications.answered(post, by)
     _changed(thread, by, "answer: mark", post)
 
 

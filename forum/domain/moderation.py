@@ -17,7 +17,7 @@ from ..extensions import db
 from ..locking import lock_for_update
 from ..models import Category, Post, Thread, User, utcnow
 from ..permissions import first_posts_pending, public_posts
-from . import events, visibility
+from . import events, notifications, visibility
 
 # -- threads -----------------------------------------------------------------------
 
@@ -138,6 +138,7 @@ def approve_post(post: Post, moderator: User) -> bool:
         # posts freely from now on.
         author.established_at = utcnow()
     events.record(moderator, "approve", thread=post.thread, post=post, subject=post.author)
+    notifications.post_published(post)
     events.tell(post.author,
                 _l("A moderator approved your post; it is now visible to everyone."), "",
                 f"/p/{post.id}")

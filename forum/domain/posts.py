@@ -17,7 +17,7 @@ from ..extensions import db
 from ..locking import lock_for_update
 from ..models import Post, PostRevision, Thread, User, utcnow
 from ..permissions import Refused, can_reply, needs_review, visible_posts
-from . import moderation, visibility
+from . import moderation, notifications, visibility, watching
 
 
 def existing_submission(token: str | None, author: User) -> Post | None:
@@ -107,6 +107,7 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
             raise Refused(decision)
         written_at = at or utcnow()  # under the lock, so times order like the writes
         post = new_post(thread, author, body, written_at, token)
+        watching.auto_watch(author, thread)
         if needs_review(author, post.body_html,
                         lambda: moderation.approved_post_count(author, excluding=post)):
             visibility.hold(post)
@@ -114,6 +115,7 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
             # Recounted from the rows under the thread's lock, so concurrent replies
             # each see the others' and no count drifts.
             visibility.refresh_thread(thread)
+            notifications.post_published(post)
         return post
 
     return write_once(submission, author, write, body)
@@ -150,6 +152,8 @@ def revise(post: Post, editor: User, body: str) -> bool:
 def edit_post(post: Post, editor: User, body: str) -> bool:
     changed = revise(post, editor, body)
     visibility.words_changed(post)
+    if changed:
+        notifications.post_published(post, edited=True)
     db.session.commit()
     return changed
 

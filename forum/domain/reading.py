@@ -25,6 +25,7 @@ from ..extensions import db
 from ..locking import insert_on_conflict
 from ..models import Category, Post, Thread, ThreadRead
 from ..permissions import can_mark_read, public_posts, public_threads, visible_posts
+from . import notifications
 
 log = logging.getLogger("forum.reading")
 
@@ -118,6 +119,8 @@ def record(member, thread: Thread, shown: Sequence[Post]) -> None:
     try:
         db.session.execute(_upsert(insert_on_conflict(ThreadRead).values(
             user_id=member_id, thread_id=thread_id, last_read_post_id=newest)))
+        # What the page showed is read in the bell too (one statement).
+        db.session.execute(notifications.thread_read_statement(member_id, thread_id, newest))
         db.session.commit()
     except (OperationalError, InternalError):
         db.session.rollback()

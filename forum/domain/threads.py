@@ -18,7 +18,7 @@ from ..extensions import db
 from ..locking import insert_on_conflict
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
 from ..permissions import needs_review
-from . import moderation, visibility
+from . import moderation, notifications, visibility, watching
 from .posts import edit_post, new_post, revise, write_once
 
 MAX_TAGS = 5
@@ -180,6 +180,9 @@ def _new_thread(
     if needs_review(author, "".join((opening.body_html, _rendered_fields(thread))),
                     lambda: moderation.approved_post_count(author, excluding=opening)):
         visibility.hold(opening)
+    watching.auto_watch(author, thread)
+    if opening.held_at is None:
+        notifications.post_published(opening)
     return opening
 
 
@@ -247,7 +250,8 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body:
             for i, ref in enumerate(references or [])
         ]
     opening = opening_post(thread)
-    revise(opening, editor, body)
+    if revise(opening, editor, body):
+        notifications.post_published(opening, edited=True)
     visibility.words_changed(opening)
     db.session.commit()
 

@@ -52,6 +52,7 @@ from .members import (
 )
 from .people import is_admin, is_moderator, is_suspended, suspension_notice
 from .queries import others_replied, public_posts, public_threads, visible_posts
+from .watching import can_mute_member, can_watch
 
 __all__ = [
     "can_add_to_category",
@@ -79,6 +80,7 @@ __all__ = [
     "can_manage_account",
     "can_mark_read",
     "can_moderate",
+    "can_mute_member",
     "can_publish_article",
     "can_reply",
     "can_report_user",
@@ -92,6 +94,7 @@ __all__ = [
     "can_view_history",
     "can_view_post",
     "can_view_thread",
+    "can_watch",
     "deny",
     "first_posts_pending",
     "is_admin",

@@ -163,3 +163,42 @@ class TwoFactorConfirmForm(ForumForm):
 
     password = current_password_field()
     code = code_field()
+
+
+HOURS = [SelectChoice("", _l("No quiet hours"))] + [
+    SelectChoice(str(hour), f"{hour:02d}:00") for hour in range(24)]
+
+
+class NotificationSettingsForm(ForumForm):
+    email_notifications = RadioField(
+        _l("Email me about notifications"),
+        choices=[SelectChoice("none", _l("Never")),
+                 SelectChoice("immediate",
+                              _l("When I'm away from the forum (a few minutes later)")),
+                 SelectChoice("daily", _l("A daily digest")),
+                 SelectChoice("weekly", _l("A weekly digest"))],
+        validate_choice=False)
+    quiet_from = SelectField(_l("Quiet hours from"), choices=HOURS, validate_choice=False)
+    quiet_until = SelectField(_l("Quiet hours until"), choices=HOURS, validate_choice=False)
+
+    def validate_email_notifications(self, field):
+        if field.data not in ("none", "immediate", "daily", "weekly"):
+            raise ValidationError(_l("Please choose one of the options."))
+
+    def _hour(self, field):
+        if field.data in ("", None):
+            return None
+        if not str(field.data).isdigit() or not 0 <= int(field.data) <= 23:
+            raise ValidationError(_l("Please choose an hour from the list."))
+        return int(field.data)
+
+    def validate_quiet_from(self, field):
+        self._hour(field)
+
+    def validate_quiet_until(self, field):
+        self._hour(field)
+        start, end = self.quiet_from.data or "", field.data or ""
+        if (start == "") != (end == ""):
+            raise ValidationError(_l("Choose both hours, or neither for no quiet hours."))
+        if start != "" and start == end:
+            raise ValidationError(_l("Quiet hours must end at another hour than they start."))

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from .. import i18n, requestlog
-from ..domain import accounts, profiles, two_factor, verification
+from ..domain import accounts, notifications, profiles, two_factor, verification, watching
 from ..permissions import can_edit_profile, can_manage_account, needs_two_factor, require
 from ..web import preferences, two_step
 from ..web.forms import EmptyForm, apply_errors
@@ -32,6 +32,7 @@ from .forms import (
     DeleteAccountForm,
     EmailChangeForm,
     ExpertProfileForm,
+    NotificationSettingsForm,
     PasswordChangeForm,
     PreferencesForm,
     ProfileForm,
@@ -305,3 +306,27 @@ def delete_account():
             flash(_("Your account is deleted. Thank you for being part of the forum."), "info")
             return redirect(url_for("threads.index"))
     return render_template("settings/delete.html", form=form)
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+def notifications_settings():
+    """Email choice and quiet hours; what the member watches, tracks and muted."""
+    user = current_user
+    form = NotificationSettingsForm()
+    if form.validate_on_submit():
+        def hour(value):
+            return int(value) if value not in ("", None) else None
+        watching.save_email_choice(user, form.email_notifications.data,
+                                   hour(form.quiet_from.data), hour(form.quiet_until.data))
+        flash(_("Your notification settings are saved."), "success")
+        return redirect(url_for(".notifications_settings"))
+    if not form.is_submitted():
+        form.email_notifications.data = user.email_notifications
+        form.quiet_from.data = "" if user.quiet_from is None else str(user.quiet_from)
+        form.quiet_until.data = "" if user.quiet_until is None else str(user.quiet_until)
+    return render_template(
+        "settings/notifications.html", form=form, threads=watching.thread_watches(user),
+        categories=watching.category_watches(user), tags=watching.tag_watches(user),
+        members=watching.muted_members(user),
+        feed_url=url_for("notifications.feed", token=notifications.feed_token(user),
+                         _external=True))

@@ -1,0 +1,179 @@
+"""/notifications, the bell's count, the private Atom feed, and watching and muting."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..domain import accounts, categories, listings, notifications, watching
+from ..models import WatchLevel
+from ..permissions import can_mute_member, can_view_thread, can_watch, require
+from ..web.forms import EmptyForm
+from ..web.paging import requested_page, require_page_exists
+from ..web.security import safe_next
+from ..web.urls import thread_url
+from .forms import THREAD_LEVEL_LABELS, MuteForm, ThreadWatchForm, TopicWatchForm
+
+bp = Blueprint("notifications", __name__)
+
+
+def unread_notifications() -> int:
+    """The bell's number for this page: one query, asked at most once per request."""
+    if not can_watch(current_user):
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = notifications.unread_count(current_user)
+    return g.unread_notifications
+
+
+@bp.app_context_processor
+def _bell():
+    return {"unread_notifications": unread_notifications,
+            "thread_watch_form": _thread_watch_form, "watch_level_of": _levels,
+            "thread_level_labels": THREAD_LEVEL_LABELS}
+
+
+def _thread_watch_form(thread):
+    form = ThreadWatchForm(formdata=None)
+    form.level.data = watching.thread_level(current_user, thread).value
+    return form
+
+
+def _levels(kind, target):
+    if not can_watch(current_user):
+        return None
+    if kind == "category":
+        return watching.category_level(current_user, target)
+    if kind == "tag":
+        return watching.tag_level(current_user, target)
+    return watching.has_muted(current_user, target)
+
+
+@bp.get("/notifications")
+def index():
+    require(can_watch(current_user))
+    items = notifications.page(current_user, requested_page(),
+                               current_app.config["THREADS_PER_PAGE"])
+    require_page_exists(items)
+    return render_template("notifications/index.html", items=items, form=EmptyForm())
+
+
+@bp.get("/notifications/<id:notification_id>")
+def open_one(notification_id):
+    """Follow a notification: it is read, and the post it is about opens."""
+    require(can_watch(current_user))
+    item = notifications.get_own(current_user, notification_id) or abort(404)
+    notifications.mark_read(item)
+    if item.post_id:
+        return redirect(url_for("posts.permalink", post_id=item.post_id))
+    if item.thread_id:
+        return redirect(url_for("threads.thread", thread_id=item.thread_id))
+    return redirect(url_for(".index"))
+
+
+@bp.post("/notifications/read-all")
+def read_all():
+    require(can_watch(current_user))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    notifications.mark_all_read(current_user)
+    flash(_("All your notifications are marked as read."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/notifications/feed/<token>.atom")
+def feed(token):
+    owner = notifications.feed_owner(token) or abort(404)
+    body = render_template("notifications/feed.xml", items=notifications.latest(owner),
+                           owner=owner, self_url=request.url)
+    return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+@bp.post("/t/<id:thread_id>/watch")
+def watch_thread(thread_id):
+    thread = listings.get_thread(thread_id) or abort(404)
+    require(can_view_thread(current_user, thread))
+    require(can_watch(current_user))
+    form = ThreadWatchForm()
+    if not form.validate_on_submit():
+        flash(_("Please choose one of the levels."), "error")
+    else:
+        watching.set_thread_level(current_user, thread, WatchLevel(form.level.data))
+        flash(_("Saved: %(level)s", level=_level_words(form.level.data)), "success")
+    return redirect(safe_next(form.next.data) if form.next.data else thread_url(thread))
+
+
+def _level_words(level):
+    return str(THREAD_LEVEL_LABELS[WatchLevel(level)])
+
+
+def _topic_level(form):
+    if not form.validate_on_submit() or form.level.data not in ("watching", "muted", "none"):
+        return False
+    return None if form.level.data == "none" else WatchLevel(form.level.data)
+
+
+_TOPIC_SAVED = {
+    "watching": lambda name: _("You are watching %(name)s: you will hear of every new "
+                               "thread.", name=name),
+    "muted": lambda name: _("%(name)s is muted: its threads will not notify you.", name=name),
+    "none": lambda name: _("You no longer watch or mute %(name)s.", name=name),
+}
+
+
+@bp.post("/c/<slug>/watch")
+def watch_category(slug):
+    category = categories.category_by_slug(slug) or abort(404)
+    require(can_watch(current_user))
+    form = TopicWatchForm()
+    level = _topic_level(form)
+    if level is False:
+        flash(_("Please choose one of the levels."), "error")
+    else:
+        watching.set_category_level(current_user, category, level)
+        flash(_TOPIC_SAVED[form.level.data](category.name), "success")
+    return redirect(safe_next(form.next.data) if form.next.data
+                    else url_for("threads.category", slug=category.slug))
+
+
+@bp.post("/tag/<name>/watch")
+def watch_tag(name):
+    tag = listings.find_tag(name) or abort(404)
+    require(can_watch(current_user))
+    form = TopicWatchForm()
+    level = _topic_level(form)
+    if level is False:
+        flash(_("Please choose one of the levels."), "error")
+    else:
+        watching.set_tag_level(current_user, tag, level)
+        flash(_TOPIC_SAVED[form.level.data](f"#{tag.name}"), "success")
+    return redirect(safe_next(form.next.data) if form.next.data
+                    else url_for("threads.tag", name=tag.name))
+
+
+@bp.post("/u/<username>/mute")
+def mute(username):
+    require(can_watch(current_user))
+    other = accounts.find_by_username(username) or abort(404)
+    require(can_mute_member(current_user, other))
+    form = MuteForm()
+    if not form.validate_on_submit() or form.action.data not in ("mute", "unmute"):
+        abort(400)
+    if form.action.data == "mute":
+        watching.mute_member(current_user, other)
+        flash(_("%(name)s is muted: nothing they do will notify you.", name=other.name),
+              "success")
+    else:
+        watching.unmute_member(current_user, other)
+        flash(_("%(name)s is no longer muted.", name=other.name), "success")
+    return redirect(safe_next(form.next.data) if form.next.data
+                    else url_for("accounts.profile", username=other.username))
