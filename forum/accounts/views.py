@@ -17,12 +17,13 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import requestlog
-from ..domain import accounts, drafts, listings, reports, sessions, signin, two_factor
-from ..extensions import db, limiter
+from ..domain import accounts, drafts, listings, mail, reports, sessions, signin, two_factor
+from ..extensions import csrf, db, limiter
 from ..limits import per_member, per_recipient
-from ..models import User
+from ..models import EmailChoice, User
 from ..permissions import (
     can_manage_account,
     can_report_user,
@@ -231,6 +232,21 @@ def require_staff_two_factor():
     return redirect(url_for("settings.two_factor_settings"))
 
 
+@bp.after_app_request
+def note_member_seen(response):
+    """A signed-in member's last_seen_at (their immediate mail waits while they are here),
+    at most once a minute; never for static files or the health check."""
+    if request.endpoint in (None, "static", "health.healthz") or response.status_code >= 500:
+        return response
+    if current_user.is_authenticated:
+        try:
+            mail.note_seen(current_user)
+        except SQLAlchemyError:  # a busy database must not cost the member their page
+            db.session.rollback()
+            current_app.logger.warning("last_seen_at not recorded", exc_info=True)
+    return response
+
+
 @bp.post("/logout")
 def logout():
     _forget_two_factor_steps()
@@ -316,6 +332,22 @@ def reset(token):
                     "Please sign in."), "success")
             return redirect(url_for(".login"))
     return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: the mail client posts without a CSRF token; the signature is the key
+def unsubscribe(token):
+    """The link in notification and digest mail (and its List-Unsubscribe header). A GET
+    only asks (mail scanners follow links); the POST stops the mail."""
+    user = mail.unsubscribing(token)
+    if user is None:
+        abort(404, _("This unsubscribe link is not valid. Copy the whole link from the "
+                     "email, or change your email choice in your notification settings."))
+    if request.method == "POST":
+        mail.unsubscribe(user)
+        return redirect(url_for(".unsubscribe", token=token))
+    return render_template("accounts/unsubscribe.html",
+                           done=user.email_notifications == EmailChoice.NONE.value)
 
 
 @bp.get("/u/<username>")

@@ -6,39 +6,77 @@ in this session once the commit is made: in a request, only after the response
 has gone to the browser, so no answer waits for (or is timed by) the mail
 server: "check your email" takes as long for a taken address as for a new one.
 Anything that fails stays pending for `flask --app forum mail send` to retry.
-Without MAIL_SERVER, delivery means writing the message to the log in
-development (in production only that it was not sent; never its address or
-text); development and tests read the outbox table, and `/dev/mail` shows it.
+
+Every sender claims rows before it sends them (`_claim`: claimed_by, claimed_until,
+in one committed statement), so the after-response send and any number of workers
+never send one row twice; a sender that dies leaves its claim to expire. A failure
+waits longer each time (`backoff`). Notification rows are written out only when due
+(`_write_notification`), in the recipient's language, or dropped when the member has
+seen it on the site, may no longer see what it is about, or no longer wants it.
+
+Without MAIL_SERVER, delivery means writing the message to the log in development;
+in production nothing is sent and nothing is marked sent: the rows wait for a mail
+server (and the log says so once per pass, never an address or a text).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+import secrets
 import smtplib
-from datetime import timedelta
+import socket
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
-from flask import after_this_request, current_app, has_request_context, render_template, request
-from sqlalchemy import insert, inspect, literal, select, update
+from flask import (
+    after_this_request,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, insert, inspect, literal, or_, select, update
 
-from .. import i18n
+from .. import i18n, text
 from ..extensions import db
 from ..models import EmailChoice, MailKind, Notification, OutboxMessage, User, utcnow
+from ..permissions import can_view_post, can_view_thread
 
 log = logging.getLogger("forum.mail")  # the name operators filter on
 MAX_ATTEMPTS = 10
+CLAIM_SECONDS = 300  # longer than any one delivery takes; a dead sender's rows wait this long
+MAX_BACKOFF = timedelta(hours=6)
+SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 _QUEUED = "forum.mail.queued"
+_UNSUBSCRIBE_SALT = "forum.mail.unsubscribe"
+_UNSUBSCRIBE_PURPOSE = "notifications"
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+SENT, FAILED, DROPPED, DELAYED, WAITING = "sent", "failed", "dropped", "delayed", "waiting"
+
+
+class Pass(dict):
+    """How many rows one pass sent, failed, dropped, delayed (quiet hours) or left
+    waiting (no mail server)."""
+
+    def __missing__(self, name):
+        return 0
+
+    def __getattr__(self, name):
+        return self[name]
 
 
 def queue(user: User, template: str, recipient: str | None = None, **context) -> OutboxMessage:
     """Add a message rendered from templates/mail/<template>.txt; its first line is the subject."""
-    subject, _newline, body = _render(template, user=user, **context).partition("\n")
-    message = OutboxMessage(
-        user_id=user.id,
-        recipient=recipient or user.email,
-        subject=subject.strip(),
-        body=body.strip() + "\n",
-    )
+    subject, body, html = compose(template, user, **context)
+    message = OutboxMessage(user_id=user.id, recipient=recipient or user.email,
+                            subject=subject, body=body, html_body=html)
     db.session.add(message)
     db.session.info.setdefault(_QUEUED, []).append(message)
     return message
@@ -67,15 +105,100 @@ def queue_notifications(event: str) -> None:
          "kind", "html_body", "notification_id", "send_after", "claimed_by"], rows))
 
 
-def _render(template: str, user: User, **context) -> str:
-    # In the recipient's language and time zone (which the request's own may not be).
-    # Links always point at the configured public address, never at the Host header
-    # of the request that caused the mail (which anyone can set).
+# -- writing a message ---------------------------------------------------------------------
+
+@contextmanager
+def _as_reader(user: User):
+    """In the recipient's language and time zone (which the request's own may not be).
+    Links always point at the configured public address, never at the Host header of
+    the request that caused the mail (which anyone can set)."""
     language, zone = i18n.reader(user)
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]), \
             i18n.written_in(language, zone):
-        return render_template(f"mail/{template}.txt", user=user, **context)
+        yield
 
+
+def compose(template: str, user: User, **context) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of templates/mail/<template>.txt for `user`; the HTML
+    is the same text, escaped, in large high-contrast type with its links clickable."""
+    with _as_reader(user):
+        written = render_template(f"mail/{template}.txt", user=user, **context)
+        subject, _newline, body = written.partition("\n")
+        subject, body = subject.strip(), body.strip() + "\n"
+        html = render_template("mail/layout.html", subject=subject,
+                               paragraphs=_paragraphs(body), language=i18n.reader(user)[0])
+    return subject, body, html
+
+
+def _paragraphs(body: str) -> list[list[list[tuple[str, str | None]]]]:
+    """Paragraphs (blank-line separated) of lines of (text, href) pieces."""
+    return [[_pieces(line) for line in block.splitlines()]
+            for block in re.split(r"\n\s*\n", body.strip()) if block.strip()]
+
+
+def _pieces(line: str) -> list[tuple[str, str | None]]:
+    pieces, last = [], 0
+    for match in _URL.finditer(line):
+        url = match.group(0).rstrip(".,;:)")
+        pieces.append((line[last:match.start()], None))
+        pieces.append((url, url))
+        last = match.start() + len(url)
+    pieces.append((line[last:], None))
+    return pieces
+
+
+# -- unsubscribing -------------------------------------------------------------------------
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user_id: int) -> str:
+    """A link's token that stops notification and digest mail for this member. It does
+    not expire: a mail read a year later still unsubscribes."""
+    return _serializer().dumps([user_id, _UNSUBSCRIBE_PURPOSE])
+
+
+def unsubscribe_url(user_id: int) -> str:
+    return url_for("accounts.unsubscribe", token=unsubscribe_token(user_id), _external=True)
+
+
+def unsubscribing(token: str) -> User | None:
+    """The member a token unsubscribes, or None for a tampered or foreign token."""
+    try:
+        user_id, purpose = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if purpose != _UNSUBSCRIBE_PURPOSE or not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.deleted_at is None else None
+
+
+def unsubscribe(user: User) -> None:
+    """No more notification mail or digests; pending ones are dropped when due."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(email_notifications=EmailChoice.NONE.value))
+    db.session.commit()
+
+
+def note_seen(user: User) -> None:
+    """Record that `user` is on the site (immediate mail waits for them to be away),
+    at most one write a minute: compared here first, then one guarded UPDATE."""
+    now = utcnow()
+    cutoff = now - SEEN_EVERY
+    if user.last_seen_at is not None and user.last_seen_at >= cutoff:
+        return
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.last_seen_at.is_(None), User.last_seen_at < cutoff))
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    user.last_seen_at = now
+
+
+# -- sending -------------------------------------------------------------------------------
 
 def send_queued() -> None:
     """Deliver what this session queued; call after the commit that made it real.
@@ -114,73 +237,211 @@ def _send_after_response(app, ids: list[int]) -> None:
             db.session.remove()
 
 
-def _send(ids: list[int]) -> None:
-    """Read, deliver, then record, each on its own: no transaction stays open while the
-    mail server answers, and the record starts a fresh one with its write, which on
-    SQLite waits its turn (a read transaction that later writes fails at once if another
-    process wrote meanwhile: "database is locked")."""
+def _send(ids: list[int]) -> Pass:
+    return _run(len(ids), ids)
+
+
+def send_pending(limit: int = 100) -> Pass:
+    """One pass of the worker: claim up to `limit` due rows, oldest first, and send,
+    drop or delay each. Returns the counts."""
+    return _run(limit)
+
+
+def _run(limit: int, ids: list[int] | None = None) -> Pass:
+    """Claim, then each on its own: read (and write out) the message, deliver it with no
+    transaction open while the mail server answers, then record the outcome in a fresh
+    transaction that starts with its write (on SQLite a read transaction that later
+    writes fails at once if another process wrote meanwhile: "database is locked")."""
+    me, messages = _claim(limit, ids)
+    counts = Pass()
+    for message in messages:
+        outcome = _process(message, me)
+        counts[outcome] += 1
+    if counts.waiting:
+        # Bodies hold sign-in links and addresses are personal: the log says only that
+        # messages were not sent.
+        log.warning("no MAIL_SERVER: %s outbox messages not sent (they stay pending)",
+                    counts.waiting)
+    return counts
+
+
+def _due(now: datetime):
+    return and_(OutboxMessage.sent_at.is_(None), OutboxMessage.dropped_at.is_(None),
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+                or_(OutboxMessage.send_after.is_(None), OutboxMessage.send_after <= now),
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+
+
+def _claim(limit: int, ids: list[int] | None = None) -> tuple[str, list[OutboxMessage]]:
+    """Take up to `limit` due rows for this sender, committed before any is sent: on
+    Postgres the rows are locked (SKIP LOCKED: another worker takes the next ones) and
+    marked; on SQLite one UPDATE marks them (writers take turns, so it is atomic)."""
+    me = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[:64]
+    now = utcnow()
+    until = now + timedelta(seconds=CLAIM_SECONDS)
+    chosen = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
+    if ids is not None:
+        chosen = chosen.where(OutboxMessage.id.in_(ids))
+    mark = update(OutboxMessage).values(claimed_by=me, claimed_until=until) \
+        .execution_options(synchronize_session=False)
+    if db.session.get_bind().dialect.name == "postgresql":
+        taken = db.session.scalars(chosen.with_for_update(skip_locked=True)).all()
+        if taken:
+            db.session.execute(mark.where(OutboxMessage.id.in_(taken)))
+    else:
+        db.session.execute(mark.where(
+            OutboxMessage.id.in_(chosen.scalar_subquery()),
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)))
+    db.session.commit()
     messages = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))).all()
+        OutboxMessage.claimed_by == me, OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)).all()
     for message in messages:
         db.session.expunge(message)
     db.session.rollback()
-    for message in messages:
-        _attempt(message)
-    for message in messages:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
-            attempts=message.attempts, sent_at=message.sent_at, last_error=message.last_error))
-    db.session.commit()
+    return me, messages
 
 
-def send_pending(limit: int = 100) -> tuple[int, int]:
-    """Retry unsent messages, oldest first. Returns (sent, failed)."""
-    pending = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    sent = sum(_attempt(message) for message in pending)
-    db.session.commit()
-    return sent, len(pending) - sent
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure: 1, 2, 4 … minutes, at most 6 h."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF) \
+        if attempts < 20 else MAX_BACKOFF
 
 
-def _attempt(message: OutboxMessage) -> bool:
-    message.attempts += 1
+def _process(message: OutboxMessage, me: str) -> str:
+    now = utcnow()
+    values: dict = {}
+    if message.kind != MailKind.ACCOUNT.value:
+        verdict, detail = _check(message, now)
+        db.session.rollback()  # the reads are done; nothing stays open while sending
+        if verdict == DROPPED:
+            return _record(message, me, DROPPED, dropped_at=now, last_error=f"dropped: {detail}")
+        if verdict == DELAYED:
+            return _record(message, me, DELAYED, send_after=detail)
+        values.update(subject=message.subject, body=message.body, html_body=message.html_body)
+    attempts = message.attempts + 1
     try:
-        _deliver(message)
+        delivered = _deliver(message)
     except (OSError, smtplib.SMTPException) as error:
-        message.last_error = f"{type(error).__name__}: {error}"[:500]
         # The error's text can name the recipient (SMTPRecipientsRefused): the outbox
         # row keeps it; the log says only which message and what kind of failure.
         log.warning("mail to outbox id %s failed: %s", message.id, type(error).__name__)
-        return False
-    message.sent_at = utcnow()
-    message.last_error = ""
-    return True
+        return _record(message, me, FAILED, attempts=attempts,
+                       last_error=f"{type(error).__name__}: {error}"[:500],
+                       send_after=utcnow() + backoff(attempts))
+    if not delivered:
+        return _record(message, me, WAITING)
+    return _record(message, me, SENT, attempts=attempts, sent_at=utcnow(), last_error="",
+                   **values)
 
 
-def _deliver(message: OutboxMessage) -> None:
+def _record(message: OutboxMessage, me: str, outcome: str, **values) -> str:
+    """Write the outcome and give the claim back, only if the claim is still ours."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == me)
+        .values(claimed_by="", claimed_until=None, **values)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return outcome
+
+
+def _check(message: OutboxMessage, now: datetime):
+    """Whether a notification or digest row goes now: (SENT, None) with its text written
+    out, (DROPPED, why) or (DELAYED, until when)."""
+    user = db.session.get(User, message.user_id) if message.user_id else None
+    if user is None or user.deleted_at is not None or user.banned_at is not None \
+            or not user.email:
+        return DROPPED, "the member is gone or banned"
+    if message.kind == MailKind.DIGEST.value:
+        if user.email_notifications not in (EmailChoice.DAILY.value, EmailChoice.WEEKLY.value):
+            return DROPPED, "the member no longer wants digests"
+        return SENT, None
+    notification = db.session.get(Notification, message.notification_id) \
+        if message.notification_id else None
+    if notification is None:
+        return DROPPED, "no notification"
+    if notification.read_at is not None:
+        return DROPPED, "read on the site"
+    if user.email_notifications != EmailChoice.IMMEDIATE.value:
+        return DROPPED, "the member no longer wants immediate mail"
+    if user.last_seen_at is not None and user.last_seen_at > notification.updated_at:
+        return DROPPED, "the member was on the site since"
+    thread, post = notification.thread, notification.post
+    if post is not None:
+        thread = post.thread
+    if thread is not None and not can_view_thread(user, thread):
+        return DROPPED, "the member may not see the thread"
+    if post is not None and not can_view_post(user, post):
+        return DROPPED, "the member may not see the post"
+    later = quiet_until(user, now)
+    if later is not None:
+        return DELAYED, later
+    message.subject, message.body, message.html_body = compose(
+        "notification", user, notification=notification, thread=thread, post=post,
+        actor=notification.actor.name if notification.actor else "",
+        excerpt=_excerpt(thread, post), unsubscribe=unsubscribe_url)
+    return SENT, None
+
+
+def _excerpt(thread, post) -> str:
+    # Members-only threads (#14) keep their words on the site: a mail says only where.
+    if post is None or getattr(thread, "members_only", False) or post.deleted_at is not None:
+        return ""
+    return text.excerpt(post.body_html)
+
+
+def quiet_until(user: User, now: datetime) -> datetime | None:
+    """When the member's quiet hours end (UTC), if `now` is inside them; else None.
+    quiet_from/quiet_until are hours 0-23 in their own time zone; 22 → 7 spans midnight."""
+    start, end = user.quiet_from, user.quiet_until
+    if start is None or end is None or start == end:
+        return None
+    zone = ZoneInfo(i18n.timezone_for(user))
+    local = now.astimezone(zone)
+    inside = start <= local.hour < end if start < end else (local.hour >= start
+                                                            or local.hour < end)
+    if not inside:
+        return None
+    ends = datetime.combine(local.date(), time(end), tzinfo=zone)
+    if ends <= local:
+        ends = datetime.combine(local.date() + timedelta(days=1), time(end), tzinfo=zone)
+    return ends.astimezone(UTC)
+
+
+def _deliver(message: OutboxMessage) -> bool:
+    """Hand the message to the mail server; False when there is none to hand it to."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         if config["FORUM_ENV"] == "production":
-            # Bodies hold sign-in links and addresses are personal: in production the log
-            # says only that a message was not sent.
-            log.warning("no MAIL_SERVER: outbox id %s not sent", message.id)
-        else:
-            log.info("mail to %s: %s\n\n%s", message.recipient, message.subject, message.body)
-        return
-    email = EmailMessage()
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email.set_content(message.body)
+            return False
+        log.info("mail to %s: %s\n\n%s", message.recipient, message.subject, message.body)
+        return True
+    email = build_email(message)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
+    return True
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The message as sent: plain text, and HTML beside it (multipart/alternative);
+    notification and digest mail say how to unsubscribe in one click (RFC 8058)."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    if message.kind != MailKind.ACCOUNT.value and message.user_id:
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+            email["List-Unsubscribe"] = f"<{unsubscribe_url(message.user_id)}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(message.body)
+    if message.html_body:
+        email.add_alternative(message.html_body, subtype="html")
+    return email
 
 
 def outbox_page(page: int, per_page: int):
