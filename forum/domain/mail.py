@@ -30,6 +30,7 @@ import socket
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -293,11 +294,12 @@ def _claim(limit: int, ids: list[int] | None = None) -> tuple[str, list[OutboxMe
             OutboxMessage.id.in_(chosen.scalar_subquery()),
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)))
     db.session.commit()
-    messages = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.claimed_by == me, OutboxMessage.sent_at.is_(None))
-        .order_by(OutboxMessage.id)).all()
-    for message in messages:
-        db.session.expunge(message)
+    # Plain copies of the rows, not ORM objects: the caller's session (a request's, a
+    # test's) keeps its own objects untouched.
+    messages = [SimpleNamespace(**row) for row in db.session.execute(
+        select(*OutboxMessage.__table__.c).where(
+            OutboxMessage.claimed_by == me, OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)).mappings()]
     db.session.rollback()
     return me, messages
 
