@@ -222,7 +222,7 @@ def test_notification_mail_is_in_the_recipients_language(app, smtp, scene):
     mail.send_pending()
     (sent,) = smtp.to("ana@example.org")
     assert sent["Subject"] == "ben respondió en Cooling vests <in summer>"
-    assert "Hola ana" in sent.get_body(("plain",)).get_content()
+    assert "Hola, ana:" in sent.get_body(("plain",)).get_content()
 
 
 def _dropped(queued_id, smtp, why):
