@@ -163,7 +163,7 @@ def test_in_production_without_a_mail_server_mail_stays_pending(app, scene, monk
     ana, ben, thread, reply = scene
     monkeypatch.setitem(app.config, "FORUM_ENV", "production")
     monkeypatch.setitem(app.config, "MAIL_SERVER", None)
-    caplog.set_level(logging.WARNING, logger="forum.mail")
+    caplog.set_level(logging.DEBUG, logger="forum.mail")
     for n in range(3):
         mail.queue(ben, "reset", token=f"t{n}")
     db.session.commit()
@@ -277,6 +277,7 @@ def test_last_seen_is_written_at_most_once_a_minute_and_not_for_static_or_health
     ana = scene[0]
     browser = Browser(client)
     browser.login("ana")
+    db.session.rollback()  # the test shares the requests' session: see the write since
     seen = db.session.scalar(select(User.last_seen_at).where(User.id == ana.id))
     assert seen is not None
     long_ago = utcnow() - timedelta(minutes=5)
@@ -286,7 +287,7 @@ def test_last_seen_is_written_at_most_once_a_minute_and_not_for_static_or_health
         db.session.commit()
 
     def seen_now():
-        db.session.expire_all()
+        db.session.rollback()
         return db.session.scalar(select(User.last_seen_at).where(User.id == ana.id))
 
     set_seen(long_ago)

@@ -43,6 +43,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, insert, inspect, literal, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import i18n, text
 from ..extensions import db
@@ -51,10 +52,12 @@ from ..permissions import can_view_post, can_view_thread
 
 log = logging.getLogger("forum.mail")  # the name operators filter on
 MAX_ATTEMPTS = 10
-CLAIM_SECONDS = 300  # longer than any one delivery takes; a dead sender's rows wait this long
+CLAIM_SECONDS = 60  # plus PER_MESSAGE_SECONDS a row: a dead sender's rows wait this long
+PER_MESSAGE_SECONDS = 15  # more than the SMTP timeout (10 s) and the writing out
 MAX_BACKOFF = timedelta(hours=6)
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 _QUEUED = "forum.mail.queued"
+_warned_no_server = False
 _UNSUBSCRIBE_SALT = "forum.mail.unsubscribe"
 _UNSUBSCRIBE_PURPOSE = "notifications"
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -190,13 +193,17 @@ def note_seen(user: User) -> None:
     cutoff = now - SEEN_EVERY
     if user.last_seen_at is not None and user.last_seen_at >= cutoff:
         return
+    if db.session.new or db.session.dirty or db.session.deleted:
+        return  # never commit what a request left unsaved; the next page records it
+    # In the request's own transaction (on SQLite each one holds the write lock, so a
+    # second connection would wait for it), committed on its own.
     db.session.execute(
         update(User)
         .where(User.id == user.id, or_(User.last_seen_at.is_(None), User.last_seen_at < cutoff))
         .values(last_seen_at=now)
         .execution_options(synchronize_session=False))
     db.session.commit()
-    user.last_seen_at = now
+    set_committed_value(user, "last_seen_at", now)
 
 
 # -- sending -------------------------------------------------------------------------------
@@ -242,7 +249,7 @@ def _send(ids: list[int]) -> Pass:
     return _run(len(ids), ids)
 
 
-def send_pending(limit: int = 100) -> Pass:
+def send_pending(limit: int = 20) -> Pass:
     """One pass of the worker: claim up to `limit` due rows, oldest first, and send,
     drop or delay each. Returns the counts."""
     return _run(limit)
@@ -256,13 +263,27 @@ def _run(limit: int, ids: list[int] | None = None) -> Pass:
     me, messages = _claim(limit, ids)
     counts = Pass()
     for message in messages:
-        outcome = _process(message, me)
+        if utcnow() >= message.claimed_until - timedelta(seconds=PER_MESSAGE_SECONDS):
+            # Too slow a pass: the claim would end mid-send; give the rest back.
+            counts[_record(message, me, WAITING)] += 1
+            continue
+        try:
+            outcome = _process(message, me)
+        except Exception as error:  # one bad row must not stop the others, nor loop for ever
+            db.session.rollback()
+            log.exception("writing out outbox id %s failed", message.id)
+            outcome = _record(message, me, FAILED, attempts=message.attempts + 1,
+                              last_error=f"{type(error).__name__}: {error}"[:500],
+                              send_after=utcnow() + backoff(message.attempts + 1))
         counts[outcome] += 1
-    if counts.waiting:
+    if counts.waiting and not current_app.config.get("MAIL_SERVER"):
         # Bodies hold sign-in links and addresses are personal: the log says only that
-        # messages were not sent.
-        log.warning("no MAIL_SERVER: %s outbox messages not sent (they stay pending)",
-                    counts.waiting)
+        # messages were not sent; a warning once per process, then quietly.
+        global _warned_no_server
+        log.log(logging.DEBUG if _warned_no_server else logging.WARNING,
+                "no MAIL_SERVER: %s outbox messages not sent (they stay pending)",
+                counts.waiting)
+        _warned_no_server = True
     return counts
 
 
@@ -279,7 +300,7 @@ def _claim(limit: int, ids: list[int] | None = None) -> tuple[str, list[OutboxMe
     marked; on SQLite one UPDATE marks them (writers take turns, so it is atomic)."""
     me = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[:64]
     now = utcnow()
-    until = now + timedelta(seconds=CLAIM_SECONDS)
+    until = now + timedelta(seconds=CLAIM_SECONDS + PER_MESSAGE_SECONDS * limit)
     chosen = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
     if ids is not None:
         chosen = chosen.where(OutboxMessage.id.in_(ids))
