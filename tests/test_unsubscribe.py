@@ -33,7 +33,8 @@ def test_get_asks_and_changes_nothing(app, client):
 
 
 def test_one_click_post_without_csrf_unsubscribes(app, client):
-    ana, ben = make_user("ana"), make_user("ben")
+    ana = make_user("ana")
+    make_user("ben")
     response = client.post(link_for(ana), data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 302
     assert choice("ana") == "none" and choice("ben") == "immediate"

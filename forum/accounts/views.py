@@ -17,7 +17,6 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from .. import requestlog
 from ..domain import accounts, drafts, listings, mail, reports, sessions, signin, two_factor
@@ -232,21 +231,6 @@ def require_staff_two_factor():
     return redirect(url_for("settings.two_factor_settings"))
 
 
-@bp.after_app_request
-def note_member_seen(response):
-    """A signed-in member's last_seen_at (their immediate mail waits while they are here),
-    at most once a minute; never for static files or the health check."""
-    if request.endpoint in (None, "static", "health.healthz") or response.status_code >= 500:
-        return response
-    if current_user.is_authenticated:
-        try:
-            mail.note_seen(current_user)
-        except SQLAlchemyError:  # a busy database must not cost the member their page
-            db.session.rollback()
-            current_app.logger.warning("last_seen_at not recorded", exc_info=True)
-    return response
-
-
 @bp.post("/logout")
 def logout():
     _forget_two_factor_steps()
@@ -337,8 +321,7 @@ def reset(token):
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058: the mail client posts without a CSRF token; the signature is the key
 def unsubscribe(token):
-    """The link in notification and digest mail (and its List-Unsubscribe header). A GET
-    only asks (mail scanners follow links); the POST stops the mail."""
+    """From notification and digest mail: a GET only asks (mail scanners follow links)."""
     user = mail.unsubscribing(token)
     if user is None:
         abort(404, _("This unsubscribe link is not valid. Copy the whole link from the "
