@@ -378,3 +378,25 @@ def test_mail_send_command_reports_counts_and_exit_code(app, smtp, scene):
     make_due()
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "1 sent, 0 failed. (1 dropped)" in result.output
+
+
+def test_the_list_unsubscribe_link_of_a_real_mail_stops_the_next_one(app, smtp, scene, client):
+    ana, ben, thread, reply = scene
+    notify(ana, reply)
+    make_due()
+    mail.send_pending()
+    (sent,) = smtp.to("ana@example.org")
+    db.session.add(Notification(user_id=ana.id, kind="mention", event=f"mention:{reply.id}",
+                                thread_id=thread.id, post_id=reply.id, actor_id=ben.id))
+    db.session.flush()
+    mail.queue_notifications(f"mention:{reply.id}")
+    db.session.commit()
+
+    path = sent["List-Unsubscribe"].strip("<>").removeprefix("http://127.0.0.1:5000")
+    # RFC 8058: the mail client posts this body, with no cookie and no CSRF token.
+    response = client.post(path, data="List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 302
+    make_due()
+    counts = mail.send_pending()
+    assert counts.dropped == 1 and counts.sent == 0 and len(smtp.messages) == 1
