@@ -48,8 +48,23 @@ def compose(template: str, user: User, **context) -> tuple[str, str, str]:
 
 def _paragraphs(body: str) -> list[list[list[tuple[str, str | None]]]]:
     """Paragraphs (blank-line separated) of lines of (text, href) pieces."""
-    return [[_pieces(line) for line in block.splitlines()]
+    return [[_pieces(line) for line in _lines(block)]
             for block in re.split(r"\n\s*\n", body.strip()) if block.strip()]
+
+
+def _lines(block: str) -> list[str]:
+    """A paragraph's lines as a reader should see them: the text's hard wrapping joined
+    up, but a list item, a link on its own line or what follows a colon kept apart."""
+    lines: list[str] = []
+    for line in block.splitlines():
+        stripped = line.strip()
+        apart = (not lines or stripped.startswith("- ") or _URL.match(stripped)
+                 or lines[-1].endswith(":") or line.startswith("  "))
+        if apart:
+            lines.append(stripped)
+        else:
+            lines[-1] = f"{lines[-1]} {stripped}"
+    return lines
 
 
 def _pieces(line: str) -> list[tuple[str, str | None]]:
