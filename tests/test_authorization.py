@@ -421,7 +421,11 @@ READ_PLACES = {"thread_reads"}
 
 # The set-up key the two-step page shows is kept on the browser's own session row (not
 # in its readable cookie), as a cookie session would keep it: not a change of state.
-SCRATCH = {("user_sessions", "two_factor_setup"), ("user_sessions", "two_factor_setup_at")}
+# When a member was last on the site (forum.domain.mail.note_seen: any signed-in page, at
+# most once a minute, so immediate mail waits while they are here) is presence, not a
+# change the request made.
+SCRATCH = {("user_sessions", "two_factor_setup"), ("user_sessions", "two_factor_setup_at"),
+           ("users", "last_seen_at")}
 
 
 def _kept(table):
