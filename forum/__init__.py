@@ -75,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     from .domain.sessions import load_user
 
     login_manager.user_loader(load_user)
+    app.after_request(http.note_member_seen)  # immediate mail waits while a member is here
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             sqlite.tune(db.engine)

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(text_group)
     app.cli.add_command(mail_group)
+    app.cli.add_command(digest_group)
     app.cli.add_command(search_group)
     app.cli.add_command(backup_group)
     app.cli.add_command(recount)
@@ -123,21 +124,62 @@ def mail_group():
     pass
 
 
-@mail_group.command("send", help="Deliver pending mail from the outbox, retrying failures.")
-@click.option("--watch", is_flag=True, help="Keep running, checking every few seconds.")
+@mail_group.command("send", help="Deliver due mail from the outbox, retrying failures "
+                    "(with growing waits); notifications are written out, or dropped, now.")
+@click.option("--watch", is_flag=True, help="Keep running, checking every few seconds; "
+              "stops cleanly on SIGTERM or Ctrl-C.")
 @click.option("--interval", default=10, show_default=True, help="Seconds between checks.")
 def mail_send(watch, interval):
+    import logging
+    import signal
+
     from .domain import mail
 
+    stopping = []
+    if watch:
+        def stop(signum, frame):
+            stopping.append(signum)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+    log = logging.getLogger("forum.mail")
     while True:
-        sent, failed = mail.send_pending()
-        if sent or failed or not watch:
-            click.echo(f"{sent} sent, {failed} failed.")
+        counts = mail.send_pending()
+        line = f"{counts.sent} sent, {counts.failed} failed."
+        extra = ", ".join(f"{counts[name]} {name}" for name in ("dropped", "delayed", "waiting")
+                          if counts[name])
+        if extra:
+            line += f" ({extra})"
         if not watch:
-            if failed:
+            click.echo(line)
+            if counts.failed:
                 raise SystemExit(1)
             return
-        time.sleep(interval)
+        log.info("mail pass: %s", line)
+        if sum(counts.values()):
+            click.echo(line)
+        # Sleep in short steps so a stop request is heard within a second.
+        for _step in range(max(int(interval), 1)):
+            if stopping:
+                break
+            time.sleep(1)
+        if stopping:
+            click.echo("Stopped.")
+            return
+
+
+@click.group("digest", help="Daily and weekly digests of notifications and new threads.")
+def digest_group():
+    pass
+
+
+@digest_group.command("send", help="Queue the digests that are due (idempotent: run it "
+                      "hourly from cron); `mail send` delivers them.")
+def digest_send():
+    from .domain import digests
+
+    queued, skipped = digests.send_due()
+    click.echo(f"{queued} digests queued, {skipped} skipped (nothing new, or seen on the site).")
 
 
 @click.group("search", help="The full-text search index.")

@@ -1,7 +1,7 @@
 """Operator commands, run the way an operator runs them (through click)."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import Post, Thread, User
@@ -90,20 +90,29 @@ def test_text_rerender_rebuilds_stored_html_from_source(cli):
 
 
 def test_mail_that_fails_stays_in_the_outbox_until_mail_send_delivers_it(app, cli, browser):
-    from forum.models import OutboxMessage
+    from forum.models import OutboxMessage, utcnow
+
+    def wait_passes():  # a failure waits (backoff) before it is tried again
+        db.session.execute(update(OutboxMessage).values(send_after=utcnow()))
+        db.session.commit()
 
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9)  # nothing listens there
     try:
         browser.submit("/register", {"username": "newbie", "email": "newbie@example.org",
                                      "password": "a calm long password",
                                      "confirm": "a calm long password", "agree": "y"})
+        waiting = cli.invoke(args=["mail", "send"])
+        wait_passes()
         failed = cli.invoke(args=["mail", "send"])
     finally:
         app.config.update(MAIL_SERVER=None, MAIL_PORT=587)
+    assert waiting.exit_code == 0 and "0 sent, 0 failed." in waiting.output
     message = db.session.scalar(select(OutboxMessage))
     assert message.sent_at is None and message.attempts == 2 and "Connection" in message.last_error
+    assert message.send_after > utcnow()
     assert failed.exit_code == 1 and "0 sent, 1 failed." in failed.output
 
+    wait_passes()
     delivered = cli.invoke(args=["mail", "send"])
     assert delivered.exit_code == 0 and "1 sent, 0 failed." in delivered.output
     db.session.refresh(message)

@@ -19,10 +19,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import requestlog
-from ..domain import accounts, drafts, listings, reports, sessions, signin, two_factor
-from ..extensions import db, limiter
+from ..domain import accounts, drafts, listings, mail, reports, sessions, signin, two_factor
+from ..extensions import csrf, db, limiter
 from ..limits import per_member, per_recipient
-from ..models import User
+from ..models import EmailChoice, User
 from ..permissions import (
     can_manage_account,
     can_report_user,
@@ -316,6 +316,21 @@ def reset(token):
                     "Please sign in."), "success")
             return redirect(url_for(".login"))
     return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: the mail client posts without a CSRF token; the signature is the key
+def unsubscribe(token):
+    """From notification and digest mail: a GET only asks (mail scanners follow links)."""
+    user = mail.unsubscribing(token)
+    if user is None:
+        abort(404, _("This unsubscribe link is not valid. Copy the whole link from the "
+                     "email, or change your email choice in your notification settings."))
+    if request.method == "POST":
+        mail.unsubscribe(user)
+        return redirect(url_for(".unsubscribe", token=token))
+    return render_template("accounts/unsubscribe.html",
+                           done=user.email_notifications == EmailChoice.NONE.value)
 
 
 @bp.get("/u/<username>")

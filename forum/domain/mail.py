@@ -6,39 +6,71 @@ in this session once the commit is made: in a request, only after the response
 has gone to the browser, so no answer waits for (or is timed by) the mail
 server: "check your email" takes as long for a taken address as for a new one.
 Anything that fails stays pending for `flask --app forum mail send` to retry.
-Without MAIL_SERVER, delivery means writing the message to the log in
-development (in production only that it was not sent; never its address or
-text); development and tests read the outbox table, and `/dev/mail` shows it.
+
+Every sender claims rows before it sends them (`_claim`: claimed_by, claimed_until,
+in one committed statement), so the after-response send and any number of workers
+never send one row twice; a sender that dies leaves its claim to expire. A failure
+waits longer each time (`backoff`). Notification rows are written out only when due
+(`_write_notification`), in the recipient's language, or dropped when the member has
+seen it on the site, may no longer see what it is about, or no longer wants it.
+
+Without MAIL_SERVER, delivery means writing the message to the log in development;
+in production nothing is sent and nothing is marked sent: the rows wait for a mail
+server (and the log says so once per pass, never an address or a text).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import smtplib
-from datetime import timedelta
+import socket
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from types import SimpleNamespace
 
-from flask import after_this_request, current_app, has_request_context, render_template, request
-from sqlalchemy import insert, inspect, literal, select, update
+from flask import after_this_request, current_app, has_request_context, request
+from sqlalchemy import and_, insert, inspect, literal, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import i18n
 from ..extensions import db
 from ..models import EmailChoice, MailKind, Notification, OutboxMessage, User, utcnow
+from . import mailtext
 
 log = logging.getLogger("forum.mail")  # the name operators filter on
 MAX_ATTEMPTS = 10
+CLAIM_SECONDS = 60  # plus PER_MESSAGE_SECONDS a row: a dead sender's rows wait this long
+PER_MESSAGE_SECONDS = 15  # more than the SMTP timeout (10 s) and the writing out
+MAX_BACKOFF = timedelta(hours=6)
+SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 _QUEUED = "forum.mail.queued"
+_warned_no_server = False
+
+SENT, FAILED, DROPPED, DELAYED = mailtext.SENT, mailtext.FAILED, mailtext.DROPPED, mailtext.DELAYED
+WAITING = "waiting"
+# What callers ask of the mail module, written in forum.domain.mailtext.
+compose, quiet_until = mailtext.compose, mailtext.quiet_until
+unsubscribe_token, unsubscribe_url = mailtext.unsubscribe_token, mailtext.unsubscribe_url
+unsubscribing = mailtext.unsubscribing
+
+
+class Pass(dict):
+    """How many rows one pass sent, failed, dropped, delayed (quiet hours) or left
+    waiting (no mail server)."""
+
+    def __missing__(self, name):
+        return 0
+
+    def __getattr__(self, name):
+        return self[name]
 
 
 def queue(user: User, template: str, recipient: str | None = None, **context) -> OutboxMessage:
     """Add a message rendered from templates/mail/<template>.txt; its first line is the subject."""
-    subject, _newline, body = _render(template, user=user, **context).partition("\n")
-    message = OutboxMessage(
-        user_id=user.id,
-        recipient=recipient or user.email,
-        subject=subject.strip(),
-        body=body.strip() + "\n",
-    )
+    subject, body, html = mailtext.compose(template, user, **context)
+    message = OutboxMessage(user_id=user.id, recipient=recipient or user.email,
+                            subject=subject, body=body, html_body=html)
     db.session.add(message)
     db.session.info.setdefault(_QUEUED, []).append(message)
     return message
@@ -67,15 +99,36 @@ def queue_notifications(event: str) -> None:
          "kind", "html_body", "notification_id", "send_after", "claimed_by"], rows))
 
 
-def _render(template: str, user: User, **context) -> str:
-    # In the recipient's language and time zone (which the request's own may not be).
-    # Links always point at the configured public address, never at the Host header
-    # of the request that caused the mail (which anyone can set).
-    language, zone = i18n.reader(user)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]), \
-            i18n.written_in(language, zone):
-        return render_template(f"mail/{template}.txt", user=user, **context)
+# -- unsubscribing and being seen ---------------------------------------------------------
 
+def unsubscribe(user: User) -> None:
+    """No more notification mail or digests; pending ones are dropped when due."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(email_notifications=EmailChoice.NONE.value))
+    db.session.commit()
+
+
+def note_seen(user: User) -> None:
+    """Record that `user` is on the site (immediate mail waits for them to be away),
+    at most one write a minute: compared here first, then one guarded UPDATE."""
+    now = utcnow()
+    cutoff = now - SEEN_EVERY
+    if user.last_seen_at is not None and user.last_seen_at >= cutoff:
+        return
+    if db.session.new or db.session.dirty or db.session.deleted:
+        return  # never commit what a request left unsaved; the next page records it
+    # In the request's own transaction (on SQLite each one holds the write lock, so a
+    # second connection would wait for it), committed on its own.
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.last_seen_at.is_(None), User.last_seen_at < cutoff))
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    set_committed_value(user, "last_seen_at", now)
+
+
+# -- sending -------------------------------------------------------------------------------
 
 def send_queued() -> None:
     """Deliver what this session queued; call after the commit that made it real.
@@ -114,73 +167,163 @@ def _send_after_response(app, ids: list[int]) -> None:
             db.session.remove()
 
 
-def _send(ids: list[int]) -> None:
-    """Read, deliver, then record, each on its own: no transaction stays open while the
-    mail server answers, and the record starts a fresh one with its write, which on
-    SQLite waits its turn (a read transaction that later writes fails at once if another
-    process wrote meanwhile: "database is locked")."""
-    messages = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))).all()
+def _send(ids: list[int]) -> Pass:
+    return _run(len(ids), ids)
+
+
+def send_pending(limit: int = 20) -> Pass:
+    """One pass of the worker: claim up to `limit` due rows, oldest first, and send,
+    drop or delay each. Returns the counts."""
+    return _run(limit)
+
+
+def _run(limit: int, ids: list[int] | None = None) -> Pass:
+    """Claim, then each on its own: read (and write out) the message, deliver it with no
+    transaction open while the mail server answers, then record the outcome in a fresh
+    transaction that starts with its write (on SQLite a read transaction that later
+    writes fails at once if another process wrote meanwhile: "database is locked")."""
+    me, messages = _claim(limit, ids)
+    counts = Pass()
     for message in messages:
-        db.session.expunge(message)
+        if utcnow() >= message.claimed_until - timedelta(seconds=PER_MESSAGE_SECONDS):
+            # Too slow a pass: the claim would end mid-send; give the rest back.
+            counts[_record(message, me, WAITING)] += 1
+            continue
+        try:
+            outcome = _process(message, me)
+        except Exception as error:  # one bad row must not stop the others, nor loop for ever
+            db.session.rollback()
+            log.exception("writing out outbox id %s failed", message.id)
+            outcome = _record(message, me, FAILED, attempts=message.attempts + 1,
+                              last_error=f"{type(error).__name__}: {error}"[:500],
+                              send_after=utcnow() + backoff(message.attempts + 1))
+        counts[outcome] += 1
+    if counts.waiting and not current_app.config.get("MAIL_SERVER"):
+        # Bodies hold sign-in links and addresses are personal: the log says only that
+        # messages were not sent; a warning once per process, then quietly.
+        global _warned_no_server
+        log.log(logging.DEBUG if _warned_no_server else logging.WARNING,
+                "no MAIL_SERVER: %s outbox messages not sent (they stay pending)",
+                counts.waiting)
+        _warned_no_server = True
+    return counts
+
+
+def _due(now: datetime):
+    return and_(OutboxMessage.sent_at.is_(None), OutboxMessage.dropped_at.is_(None),
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+                or_(OutboxMessage.send_after.is_(None), OutboxMessage.send_after <= now),
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+
+
+def _claim(limit: int, ids: list[int] | None = None) -> tuple[str, list[OutboxMessage]]:
+    """Take up to `limit` due rows for this sender, committed before any is sent: on
+    Postgres the rows are locked (SKIP LOCKED: another worker takes the next ones) and
+    marked; on SQLite one UPDATE marks them (writers take turns, so it is atomic)."""
+    me = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[:64]
+    now = utcnow()
+    until = now + timedelta(seconds=CLAIM_SECONDS + PER_MESSAGE_SECONDS * limit)
+    chosen = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
+    if ids is not None:
+        chosen = chosen.where(OutboxMessage.id.in_(ids))
+    mark = update(OutboxMessage).values(claimed_by=me, claimed_until=until) \
+        .execution_options(synchronize_session=False)
+    if db.session.get_bind().dialect.name == "postgresql":
+        taken = db.session.scalars(chosen.with_for_update(skip_locked=True)).all()
+        if taken:
+            db.session.execute(mark.where(OutboxMessage.id.in_(taken)))
+    else:
+        db.session.execute(mark.where(
+            OutboxMessage.id.in_(chosen.scalar_subquery()),
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)))
+    db.session.commit()
+    # Plain copies of the rows, not ORM objects: the caller's session (a request's, a
+    # test's) keeps its own objects untouched.
+    messages = [SimpleNamespace(**row) for row in db.session.execute(
+        select(*OutboxMessage.__table__.c).where(
+            OutboxMessage.claimed_by == me, OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)).mappings()]
     db.session.rollback()
-    for message in messages:
-        _attempt(message)
-    for message in messages:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
-            attempts=message.attempts, sent_at=message.sent_at, last_error=message.last_error))
-    db.session.commit()
+    return me, messages
 
 
-def send_pending(limit: int = 100) -> tuple[int, int]:
-    """Retry unsent messages, oldest first. Returns (sent, failed)."""
-    pending = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    sent = sum(_attempt(message) for message in pending)
-    db.session.commit()
-    return sent, len(pending) - sent
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure: 1, 2, 4 … minutes, at most 6 h."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF) \
+        if attempts < 20 else MAX_BACKOFF
 
 
-def _attempt(message: OutboxMessage) -> bool:
-    message.attempts += 1
+def _process(message: OutboxMessage, me: str) -> str:
+    now = utcnow()
+    values: dict = {}
+    if message.kind != MailKind.ACCOUNT.value:
+        verdict, detail = mailtext.verdict(message, now)
+        db.session.rollback()  # the reads are done; nothing stays open while sending
+        if verdict == DROPPED:
+            return _record(message, me, DROPPED, dropped_at=now, last_error=f"dropped: {detail}")
+        if verdict == DELAYED:
+            return _record(message, me, DELAYED, send_after=detail)
+        values.update(subject=message.subject, body=message.body, html_body=message.html_body)
+    attempts = message.attempts + 1
     try:
-        _deliver(message)
+        delivered = _deliver(message)
     except (OSError, smtplib.SMTPException) as error:
-        message.last_error = f"{type(error).__name__}: {error}"[:500]
         # The error's text can name the recipient (SMTPRecipientsRefused): the outbox
         # row keeps it; the log says only which message and what kind of failure.
         log.warning("mail to outbox id %s failed: %s", message.id, type(error).__name__)
-        return False
-    message.sent_at = utcnow()
-    message.last_error = ""
-    return True
+        return _record(message, me, FAILED, attempts=attempts,
+                       last_error=f"{type(error).__name__}: {error}"[:500],
+                       send_after=utcnow() + backoff(attempts))
+    if not delivered:
+        return _record(message, me, WAITING)
+    return _record(message, me, SENT, attempts=attempts, sent_at=utcnow(), last_error="",
+                   **values)
 
 
-def _deliver(message: OutboxMessage) -> None:
+def _record(message: OutboxMessage, me: str, outcome: str, **values) -> str:
+    """Write the outcome and give the claim back, only if the claim is still ours."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == me)
+        .values(claimed_by="", claimed_until=None, **values)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return outcome
+
+
+def _deliver(message: OutboxMessage) -> bool:
+    """Hand the message to the mail server; False when there is none to hand it to."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         if config["FORUM_ENV"] == "production":
-            # Bodies hold sign-in links and addresses are personal: in production the log
-            # says only that a message was not sent.
-            log.warning("no MAIL_SERVER: outbox id %s not sent", message.id)
-        else:
-            log.info("mail to %s: %s\n\n%s", message.recipient, message.subject, message.body)
-        return
-    email = EmailMessage()
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email.set_content(message.body)
+            return False
+        log.info("mail to %s: %s\n\n%s", message.recipient, message.subject, message.body)
+        return True
+    email = build_email(message)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
+    return True
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The message as sent: plain text, and HTML beside it (multipart/alternative);
+    notification and digest mail say how to unsubscribe in one click (RFC 8058)."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    if message.kind != MailKind.ACCOUNT.value and message.user_id:
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+            email["List-Unsubscribe"] = f"<{mailtext.unsubscribe_url(message.user_id)}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(message.body)
+    if message.html_body:
+        email.add_alternative(message.html_body, subtype="html")
+    return email
 
 
 def outbox_page(page: int, per_page: int):

@@ -1,10 +1,15 @@
 """The app's HTTP plumbing: which proxies to believe, the id converter, and a request
 that never carries a NUL character."""
 
-from flask import Flask, Request, abort, request
+from flask import Flask, Request, abort, current_app, request
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
+
+from ..domain import mail
+from ..extensions import db
 
 
 def trust_proxies(app: Flask) -> None:
@@ -59,3 +64,17 @@ class ForumFlask(Flask):
 def refuse_nul_in_path():
     if "\x00" in request.path:
         abort(404)
+
+
+def note_member_seen(response):
+    """A signed-in member's last_seen_at (their immediate mail waits while they are here),
+    at most once a minute; never for static files or the health check."""
+    if request.endpoint in (None, "static", "health.healthz") or response.status_code >= 500:
+        return response
+    if current_user.is_authenticated:
+        try:
+            mail.note_seen(current_user)
+        except SQLAlchemyError:  # a busy database must not cost the member their page
+            db.session.rollback()
+            current_app.logger.warning("last_seen_at not recorded", exc_info=True)
+    return response
