@@ -124,18 +124,23 @@ def mail_group():
     pass
 
 
+DIGEST_CHECK = 300  # seconds between `mail send --watch`'s looks for due digests
+
+
 @mail_group.command("send", help="Deliver due mail from the outbox, retrying failures "
                     "(with growing waits); notifications are written out, or dropped, now.")
-@click.option("--watch", is_flag=True, help="Keep running, checking every few seconds; "
-              "stops cleanly on SIGTERM or Ctrl-C.")
+@click.option("--watch", is_flag=True, help="Keep running, checking every few seconds (and "
+              "turning due bookmark reminders and digests into mail as it goes); stops "
+              "cleanly on SIGTERM or Ctrl-C.")
 @click.option("--interval", default=10, show_default=True, help="Seconds between checks.")
 def mail_send(watch, interval):
     import logging
     import signal
 
-    from .domain import mail
+    from .domain import bookmarks, digests, mail
 
     stopping = []
+    digests_checked = 0.0
     if watch:
         def stop(signum, frame):
             stopping.append(signum)
@@ -144,6 +149,14 @@ def mail_send(watch, interval):
         signal.signal(signal.SIGINT, stop)
     log = logging.getLogger("forum.mail")
     while True:
+        if watch:
+            # One service does it all: due reminders every pass (one query when none are
+            # due), digests every DIGEST_CHECK seconds (each is idempotent per period, so
+            # a cron job running `digest send` as well does no harm).
+            bookmarks.remind_due()
+            if time.monotonic() - digests_checked >= DIGEST_CHECK:
+                digests.send_due()
+                digests_checked = time.monotonic()
         counts = mail.send_pending()
         line = f"{counts.sent} sent, {counts.failed} failed."
         extra = ", ".join(f"{counts[name]} {name}" for name in ("dropped", "delayed", "waiting")
