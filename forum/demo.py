@@ -13,14 +13,14 @@ import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from .domain.accounts import create_user, find_by_username
 from .domain.moderation import lock_thread, pin_thread
 from .domain.posts import add_reply
 from .domain.threads import Citation, publish_article, start_discussion
 from .extensions import db
-from .models import AccountRole, Category, User, utcnow
+from .models import AccountRole, Category, MailKind, OutboxMessage, User, utcnow
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.toml"
 DEMO = tomllib.loads(DEMO_FILE.read_text(encoding="utf-8"))
@@ -43,6 +43,10 @@ def load_demo() -> bool:
     for spec in threads:
         _create_thread(spec, users, categories, now)
     _moderation_work(users)
+    # The demo's conversations left notifications (the bell shows them), but they are
+    # history, not news: no demo member is mailed about them once the forum runs.
+    db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.kind == MailKind.NOTIFICATION.value))
     return True
 
 

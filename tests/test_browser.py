@@ -14,6 +14,7 @@ Playwright these tests skip, except under CI (CI=true), where they fail.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -23,9 +24,9 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from forum.demo import DEMO_ACCOUNTS, load_demo
-from forum.domain import accounts
+from forum.domain import accounts, mail, mailtext
 from forum.extensions import db
-from forum.models import EvidenceLabel, Post, Thread, User
+from forum.models import EvidenceLabel, OutboxMessage, Post, Thread, User, utcnow
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -114,6 +115,7 @@ class Demo:
     partner: int  # a short discussion, for the keyboard journeys
     own_post: dict[str, int]  # a post each role may edit
     others_post: int  # a reply by someone outside ACCOUNTS, to report
+    unsubscribe: str = ""  # the member's one-click unsubscribe token, as mailed
 
     def paths(self, role: str) -> dict:
         return {**vars(self), "own_post": self.own_post.get(role, 0)}
@@ -157,6 +159,8 @@ def seed() -> Demo:
         },
         others_post=first_post(Post.thread_id == partner.id, Post.is_opening.is_(False),
                                User.username.not_in([*ACCOUNTS.values(), "new_here"])).id,
+        unsubscribe=mailtext.unsubscribe_token(
+            db.session.scalar(select(User.id).where(User.username == ACCOUNTS["member"]))),
     )
     db.session.commit()  # the server sees everything; this test holds nothing open
     return demo
@@ -189,6 +193,9 @@ PAGES = [
     PageType("new-article", "/articles/new", ("expert", "moderator", "admin")),
     PageType("edit", "/p/{own_post}/edit", SIGNED_IN),
     PageType("drafts", "/drafts", SIGNED_IN),
+    PageType("notifications", "/notifications", SIGNED_IN),
+    PageType("notification-settings", "/settings/notifications", SIGNED_IN),
+    PageType("unsubscribe", "/unsubscribe/{unsubscribe}", ("anonymous",)),
     PageType("bookmarks", "/bookmarks", SIGNED_IN),
     PageType("bookmark", "/p/{others_post}/bookmark", SIGNED_IN),
     PageType("top-posts", "/t/{fatigue}/top", ROLES),
@@ -464,6 +471,103 @@ def test_signing_in_writing_replying_and_reporting_by_keyboard_alone(demo, visit
     visitor.press_and_wait("Space")
     assert "The moderators will look at it" in visitor.page.inner_text(".flashes")
     assert_clean(visitor, trail)
+
+
+def bell_count(visitor: Visitor) -> int:
+    """The unread count the header's Notifications link announces to screen readers."""
+    label = visitor.page.get_attribute("header a[href='/notifications']", "aria-label")
+    found = re.fullmatch(r"Notifications: (\d+) unread", label or "")
+    assert found, label
+    return int(found.group(1))
+
+
+def test_two_members_stay_in_touch_by_keyboard_alone(demo, visitors):
+    """One member starts a discussion; another quotes and mentions them in a reply. The
+    first, away meanwhile, gets the mail, then comes back: the bell counts it, the
+    notifications page names it, the thread shows where the new posts start, and the
+    mail's own link unsubscribes them. Two browsers, keyboard only, axe on every page."""
+    wren, tea = visitors(), visitors()
+    wren_trail: list[dict] = []
+    tea_trail: list[dict] = []
+    sign_in_by_keyboard(wren, ACCOUNTS["member"], wren_trail)
+    wren.open("/c/living-with-ms/new")
+    type_into(wren, "e.id === 'title'", "Cold hands in the morning", wren_trail)
+    type_into(wren, "e.id === 'body'", "My fingers are numb until noon. Gloves indoors?",
+              wren_trail)
+    wren.tab_to("e.classList.contains('button-primary')", wren_trail)
+    wren.press_and_wait("Enter")
+    assert wren.page.inner_text("h1") == "Cold hands in the morning"
+    thread_path = wren.page.url.removeprefix(wren.base)
+    # Starting a discussion watches it.
+    assert "Watching" in wren.page.inner_text(".watch-now")
+    assert_no_axe_violations(wren, "a thread with its watch control")
+    before = bell_count(wren)  # the demo's conversations have told Wren of a few things
+
+    # The other member quotes the opening post and names a third member in the reply.
+    sign_in_by_keyboard(tea, "tea_and_toast", tea_trail)
+    tea.open(thread_path)
+    tea.tab_to("e.tagName === 'A' && e.getAttribute('href').includes('quote=')", tea_trail)
+    tea.press_and_wait("Enter")
+    assert "— @wren_walks" in tea.page.input_value("#body")
+    tea.tab_to("e.id === 'body'", tea_trail)
+    tea.page.keyboard.press("Control+End")
+    tea.page.keyboard.type("Silk glove liners help me, and @kestrel swears by a hot-water bottle.")
+    tea.tab_to("e.classList.contains('button-primary') && e.closest('#reply')", tea_trail)
+    tea.press_and_wait("Enter")
+    assert "Your reply is posted." in tea.page.inner_text(".flashes")
+    # Both names link to their profiles: the one mentioned, and the one quoted.
+    assert tea.page.locator(".replies a.mention[href='/u/kestrel']").inner_text() == "@kestrel"
+    assert tea.page.locator(".replies a.mention[href='/u/wren_walks']").count() == 1
+
+    # Wren was away: MAIL_AWAY_MINUTES later, the worker writes the mail out and sends it.
+    outbox = select(OutboxMessage).join(User, User.id == OutboxMessage.user_id).where(
+        User.username == ACCOUNTS["member"], OutboxMessage.kind == "notification")
+    waiting = db.session.scalars(outbox).all()
+    assert len(waiting) == 1 and waiting[0].sent_at is None
+    waiting[0].send_after = utcnow()
+    db.session.commit()
+    assert mail.send_pending().sent >= 1
+    db.session.commit()
+
+    # Back on the site, the bell counts the reply, for eyes and for screen readers.
+    wren.open("/")
+    assert bell_count(wren) == before + 1
+    wren.tab_to("e.tagName === 'A' && e.getAttribute('href') === '/notifications'", wren_trail)
+    wren.press_and_wait("Enter")
+    assert_no_axe_violations(wren, "the notifications page")
+    item = wren.page.locator(".notification.is-unread").first  # newest first
+    assert "New" in item.inner_text()
+    assert "Tea & Toast quoted you in Cold hands in the morning" in item.inner_text()
+    wren.tab_to("e.tagName === 'A' && e.closest('.notification')", wren_trail)
+    wren.press_and_wait("Enter")
+    # The thread, where the new posts start.
+    assert wren.page.locator("#new.unread-divider").is_visible()
+    assert_no_axe_violations(wren, "the thread with the new-posts divider")
+    wren.open("/")
+    assert bell_count(wren) == before
+
+    # The mail, in the development outbox: its own link unsubscribes, in one press.
+    wren.open("/dev/mail")
+    assert "Cold hands in the morning" in wren.page.inner_text("main")
+    wren.tab_to("e.tagName === 'A' && e.getAttribute('href').startsWith('/unsubscribe/')",
+                wren_trail)
+    wren.press_and_wait("Enter")
+    assert_no_axe_violations(wren, "the unsubscribe page")
+    wren.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Unsubscribe')", wren_trail)
+    wren.press_and_wait("Enter")
+    assert "You won't get notification emails any more" in wren.page.inner_text("h1")
+    assert_no_axe_violations(wren, "unsubscribed")
+    db.session.expire_all()
+    assert db.session.scalar(select(User.email_notifications).where(
+        User.username == ACCOUNTS["member"])) == "none"
+
+    # Their notification settings say so, and list the watched thread.
+    wren.open("/settings/notifications")
+    assert wren.page.locator("input[name='email_notifications'][value='none']").is_checked()
+    assert "Cold hands in the morning" in wren.page.inner_text("main")
+    assert_no_axe_violations(wren, "notification settings")
+    assert_clean(wren, wren_trail)
+    assert_clean(tea, tea_trail)
 
 
 def test_a_moderator_locks_a_thread_by_keyboard_alone(demo, visitors):
