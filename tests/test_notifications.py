@@ -1,8 +1,10 @@
 """Notifications (issue #13): who is told what, once; the bell, the page, the feed."""
 
+import re
+
 from sqlalchemy import event, select
 
-from forum.domain import helpful, moderation, watching
+from forum.domain import helpful, members, moderation, profiles, watching
 from forum.domain.accounts import create_user
 from forum.domain.posts import add_reply
 from forum.extensions import db
@@ -196,13 +198,30 @@ def test_feed_with_a_good_and_a_tampered_token(app, client, member, other_member
     add_reply(thread, other_member, "Secret words of the reply")
     browser = _signed_in(app, member)
     page = browser.get("/settings/notifications").get_data(as_text=True)
-    import re
     path = re.search(r"http://[^/]+(/notifications/feed/[^<]+\.atom)", page).group(1)
     feed = client.get(path)
     assert feed.status_code == 200
     body = feed.get_data(as_text=True)
     assert "replied in Tips for fatigue" in body and "Secret words" not in body
     assert client.get(path.replace(".atom", "x.atom")).status_code == 404
+
+
+def test_a_feed_address_is_retired_by_a_new_password_or_a_ban(app, client, member, admin):
+    browser = _signed_in(app, member)
+    page = browser.get("/settings/notifications").get_data(as_text=True)
+    path = re.search(r"http://[^/]+(/notifications/feed/[^<]+\.atom)", page).group(1)
+    assert client.get(path).status_code == 200
+    profiles.change_password(member, PASSWORD, "a brand new long passphrase")
+    db.session.commit()
+    assert client.get(path).status_code == 404
+    browser = Browser(app.test_client())  # the new password signed the old browser out
+    browser.login(member.username, "a brand new long passphrase")
+    page = browser.get("/settings/notifications").get_data(as_text=True)
+    renewed = re.search(r"http://[^/]+(/notifications/feed/[^<]+\.atom)", page).group(1)
+    assert renewed != path and client.get(renewed).status_code == 200
+    members.ban(member, admin, "Spam")
+    db.session.commit()
+    assert client.get(renewed).status_code == 404
 
 
 def test_settings_save_and_bad_hours(app, member):
@@ -218,6 +237,12 @@ def test_settings_save_and_bad_hours(app, member):
         as_text=True)
     db.session.expire_all()
     assert member.email_notifications == "daily" and member.quiet_from == 22
+    # Digits that are not 0-9 ("²" passes str.isdigit, int() refuses it): an error, not a 500.
+    for hour in ("²", "٣", "-1", "7.0", "99999999999999999999"):
+        odd = browser.submit("/settings/notifications", {"email_notifications": "none",
+                                                         "quiet_from": hour, "quiet_until": "7"})
+        assert odd.status_code == 200, hour
+        assert "Please choose an hour from the list." in odd.get_data(as_text=True)
 
 
 def test_watch_and_mute_buttons(app, member, other_member):

@@ -277,21 +277,28 @@ def thread_read_statement(user_id: int, thread_id: int, newest_post_id: int):
 _FEED_SALT = "notifications-feed"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_FEED_SALT)
+def _serializer(user: User) -> URLSafeSerializer:
+    # Signed with a key that includes the member's password hash: changing the password
+    # (or a reset) retires every feed address given out before.
+    key = f"{current_app.config['SECRET_KEY']}:{user.password_hash or ''}"
+    return URLSafeSerializer(key, salt=_FEED_SALT)
 
 
 def feed_token(user: User) -> str:
-    return _serializer().dumps(user.id)
+    return _serializer(user).dumps(user.id)
 
 
 def feed_owner(token: str) -> User | None:
-    """The member whose feed `token` opens; None for anything tampered or closed."""
-    try:
-        user_id = _serializer().loads(token)
-    except BadSignature:
-        return None
-    if not isinstance(user_id, int):
+    """The member whose feed `token` opens; None for anything tampered, retired (the
+    password changed since), or an account closed or banned."""
+    _valid, user_id = URLSafeSerializer("unverified", salt=_FEED_SALT).loads_unsafe(token)
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**31:
         return None
     user = db.session.get(User, user_id)
-    return user if user is not None and user.deleted_at is None else None
+    if user is None or user.deleted_at is not None or user.banned_at is not None:
+        return None
+    try:
+        _serializer(user).loads(token)
+    except BadSignature:
+        return None
+    return user

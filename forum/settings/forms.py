@@ -169,6 +169,9 @@ HOURS = [SelectChoice("", _l("No quiet hours"))] + [
     SelectChoice(str(hour), f"{hour:02d}:00") for hour in range(24)]
 
 
+HOUR_VALUES = frozenset(str(hour) for hour in range(24))
+
+
 class NotificationSettingsForm(ForumForm):
     email_notifications = RadioField(
         _l("Email me about notifications"),
@@ -188,7 +191,8 @@ class NotificationSettingsForm(ForumForm):
     def _hour(self, field):
         if field.data in ("", None):
             return None
-        if not str(field.data).isdigit() or not 0 <= int(field.data) <= 23:
+        # Compared as text: "²" or "٣" pass str.isdigit() but int() refuses them.
+        if str(field.data) not in HOUR_VALUES:
             raise ValidationError(_l("Please choose an hour from the list."))
         return int(field.data)
 
