@@ -47,6 +47,7 @@ def load_demo() -> bool:
     # history, not news: no demo member is mailed about them once the forum runs.
     db.session.execute(delete(OutboxMessage).where(
         OutboxMessage.kind == MailKind.NOTIFICATION.value))
+    db.session.commit()
     return True
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from forum.extensions import db
-from forum.models import Post, Thread, User
+from forum.models import Notification, OutboxMessage, Post, Thread, User
 
 
 @pytest.fixture
@@ -58,6 +58,14 @@ def test_seed_demo_is_idempotent(cli, client):
     assert second.exit_code == 0 and "already present" in second.output
     assert [db.session.scalar(select(func.count(m.id))) for m in (User, Thread, Post)] == counts
     assert counts[1] >= 6 and counts[2] >= 30
+
+
+def test_the_demo_leaves_notifications_but_mails_no_one_about_them(cli):
+    assert cli.invoke(args=["seed", "demo"]).exit_code == 0
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Notification.id))) > 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "notification")) == 0
 
 
 def test_seed_demo_if_empty_leaves_a_used_database_alone(cli, member):
