@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from forum.domain import mail
 from forum.extensions import db
@@ -44,11 +44,20 @@ def scene(app):
                              body="Do they help?", replies=1, repliers=[ben])
     reply = db.session.scalar(select(Post).where(Post.thread_id == thread.id,
                                                  Post.is_opening.is_(False)))
+    # Each test tells members what it needs (`notify`): none of publishing's own.
+    db.session.execute(delete(OutboxMessage))
+    db.session.execute(delete(Notification))
+    db.session.commit()
     return ana, ben, thread, reply
 
 
 def notify(user, post, kind="reply", actor=None):
+    """`user` is told of `post` as `kind` (in place of what publishing it told them)."""
     event = f"post:{post.id}"
+    made = select(Notification.id).where(Notification.user_id == user.id,
+                                         Notification.event == event)
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.notification_id.in_(made)))
+    db.session.execute(delete(Notification).where(Notification.id.in_(made)))
     db.session.add(Notification(user_id=user.id, kind=kind, event=event, thread_id=post.thread_id,
                                 post_id=post.id, actor_id=(actor or post.author).id))
     db.session.flush()
