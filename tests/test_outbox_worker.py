@@ -409,3 +409,49 @@ def test_the_list_unsubscribe_link_of_a_real_mail_stops_the_next_one(app, smtp, 
     make_due()
     counts = mail.send_pending()
     assert counts.dropped == 1 and counts.sent == 0 and len(smtp.messages) == 1
+
+
+# -- a long subject, and recording what was sent ----------------------------------------------
+
+def test_a_long_title_and_name_make_a_subject_cut_to_fit_sent_once_and_marked_sent(app, smtp):
+    ana = make_user("ana")
+    expert = make_user("e" * 30)
+    title = "Cooling " * 18 + "vests!"  # 150 characters, the longest a title is
+    assert len(title) == 150
+    thread = make_discussion(ana, make_category(), title=title, body="Do they help?",
+                             replies=1, repliers=[expert])
+    reply = db.session.scalar(select(Post).where(Post.thread_id == thread.id,
+                                                 Post.is_opening.is_(False)))
+    queued = notify(ana, reply, kind="expert_reply", actor=expert)
+    make_due()
+    counts = mail.send_pending()
+    assert (counts.sent, counts.failed) == (1, 0)
+    (sent,) = smtp.to("ana@example.org")
+    subject = sent["Subject"].replace("\n", "").replace("\r", "")
+    assert len(subject) <= 200 and subject.endswith("…") and subject.startswith("A verified")
+    assert not subject[:-1].endswith(" ") and "Coolin…" not in subject  # cut on a word
+    stored = row(queued.id)
+    assert stored.sent_at is not None and stored.attempts == 1 and stored.subject == subject
+    make_due()
+    assert sum(mail.send_pending().values()) == 0 and len(smtp.messages) == 1
+
+
+def test_a_delivered_mail_whose_text_cannot_be_recorded_is_still_marked_sent_once(
+        app, smtp, scene, monkeypatch, caplog):
+    ana, ben, thread, reply = scene
+    queued = notify(ana, reply)
+    written = mail.mailtext.compose
+
+    def too_long(*args, **kwargs):  # a subject longer than the column (DataError on Postgres)
+        subject, body, html = written(*args, **kwargs)
+        return "x" * 300, body, html
+
+    monkeypatch.setattr(mail.mailtext, "compose", too_long)
+    make_due()
+    counts = mail.send_pending()
+    assert (counts.sent, counts.failed) == (1, 0) and len(smtp.messages) == 1
+    stored = row(queued.id)
+    assert stored.sent_at is not None and stored.attempts == 1 and stored.claimed_by == ""
+    make_due()
+    assert sum(mail.send_pending().values()) == 0 and len(smtp.messages) == 1
+    assert "ana@example.org" not in caplog.text

@@ -32,6 +32,7 @@ from types import SimpleNamespace
 
 from flask import after_this_request, current_app, has_request_context, request
 from sqlalchemy import and_, insert, inspect, literal, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -276,8 +277,25 @@ def _process(message: OutboxMessage, me: str) -> str:
                        send_after=utcnow() + backoff(attempts))
     if not delivered:
         return _record(message, me, WAITING)
-    return _record(message, me, SENT, attempts=attempts, sent_at=utcnow(), last_error="",
-                   **values)
+    return _record_sent(message, me, attempts, values)
+
+
+def _record_sent(message: OutboxMessage, me: str, attempts: int, values: dict) -> str:
+    """Mark a delivered message sent. It has gone: whatever happens here, it is never
+    counted as failed (that would send it again). If writing its text out fails, roll
+    back and record only that it was sent."""
+    sent = dict(attempts=attempts, sent_at=utcnow(), last_error="")
+    try:
+        return _record(message, me, SENT, **sent, **values)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("recording outbox id %s as sent failed; recording it again", message.id)
+    try:
+        return _record(message, me, SENT, **sent)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("outbox id %s was sent but could not be marked sent", message.id)
+    return SENT
 
 
 def _record(message: OutboxMessage, me: str, outcome: str, **values) -> str:

@@ -21,6 +21,7 @@ SENT, FAILED, DROPPED, DELAYED = "sent", "failed", "dropped", "delayed"
 _UNSUBSCRIBE_SALT = "forum.mail.unsubscribe"
 _UNSUBSCRIBE_PURPOSE = "notifications"
 _URL = re.compile(r"https?://[^\s<>\"']+")
+SUBJECT_LENGTH = 200  # outbox.subject is String(200)
 
 
 @contextmanager
@@ -40,7 +41,7 @@ def compose(template: str, user: User, **context) -> tuple[str, str, str]:
     with _as_reader(user):
         written = render_template(f"mail/{template}.txt", user=user, **context)
         subject, _newline, body = written.partition("\n")
-        subject, body = subject.strip(), body.strip() + "\n"
+        subject, body = text.shorten(subject.strip(), SUBJECT_LENGTH), body.strip() + "\n"
         html = render_template("mail/layout.html", subject=subject,
                                paragraphs=_paragraphs(body), language=i18n.reader(user)[0])
     return subject, body, html
