@@ -5,7 +5,7 @@ once per period."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from forum.domain import digests
 from forum.extensions import db
@@ -40,6 +40,9 @@ def digest_mail(user):
 
 
 def notify(user, post, kind="reply"):
+    """`user` is told of `post` as `kind` (in place of what publishing it told them)."""
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id,
+                                                  Notification.event == f"post:{post.id}"))
     db.session.add(Notification(user_id=user.id, kind=kind, event=f"post:{post.id}",
                                 thread_id=post.thread_id, post_id=post.id,
                                 actor_id=post.author_id))
