@@ -148,3 +148,17 @@ def test_a_digest_never_holds_what_the_member_may_not_see(app, reader):
     for absent in ("Hidden thread", "Deleted thread", "Thread in a muted category",
                    "Thread held for review", "ben replied", f"/p/{hidden_reply.id}"):
         assert absent not in digest.body and absent not in digest.html_body
+
+
+def test_a_moderators_digest_leaves_out_what_their_notifications_page_does(app):
+    jo = make_user("mod_jo", role="moderator", email_notifications="daily")
+    ben = make_user("ben")
+    thread = make_discussion(make_user("ana"), make_category(), title="Watched by jo",
+                             replies=1, repliers=[ben], minutes_ago=120)
+    reply = reply_of(thread)
+    notify(jo, reply)
+    db.session.execute(update(Post).where(Post.id == reply.id).values(hidden_at=utcnow()))
+    db.session.commit()
+    digests.send_due()
+    for digest in digest_mail(jo):
+        assert "ben replied" not in digest.body and f"/p/{reply.id}" not in digest.body

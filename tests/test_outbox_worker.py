@@ -326,6 +326,40 @@ def test_a_notification_about_what_the_member_may_no_longer_see_is_dropped(app, 
     _dropped(queued.id, smtp, "may not see")
 
 
+@pytest.mark.parametrize("change", ["hidden", "held", "thread hidden"])
+def test_a_moderator_watching_is_not_mailed_what_the_notifications_page_leaves_out(
+        app, smtp, scene, change):
+    ana, ben, thread, reply = scene
+    jo = make_user("mod_jo", role="moderator")  # may open hidden and held posts
+    queued = notify(jo, reply)
+    now = utcnow()
+    if change == "thread hidden":
+        db.session.execute(update(Thread).values(hidden_at=now))
+    else:
+        db.session.execute(update(Post).where(Post.id == reply.id).values(
+            **{f"{change}_at": now}))
+    db.session.commit()
+    _dropped(queued.id, smtp, "may not see")
+
+
+def test_a_hidden_threads_author_is_not_mailed_its_replies(app, smtp, scene):
+    ana, ben, thread, reply = scene
+    queued = notify(ana, reply)  # ana started the thread: she may still open it
+    db.session.execute(update(Thread).values(hidden_at=utcnow()))
+    db.session.commit()
+    _dropped(queued.id, smtp, "may not see")
+
+
+def test_a_notification_from_a_member_muted_since_is_not_mailed(app, smtp, scene):
+    from forum.domain import watching
+
+    ana, ben, thread, reply = scene
+    queued = notify(ana, reply)
+    watching.mute_member(ana, ben)
+    db.session.commit()
+    _dropped(queued.id, smtp, "may not see")
+
+
 @pytest.mark.parametrize("change", [{"email_notifications": "daily"},
                                     {"email_notifications": "none"},
                                     {"banned_at": datetime(2026, 1, 1, tzinfo=UTC)}])

@@ -29,7 +29,13 @@ from ..models import (
     WatchLevel,
     utcnow,
 )
-from ..permissions import can_view_post, can_view_thread, public_posts, public_threads
+from ..permissions import (
+    can_view_post,
+    can_view_thread,
+    public_posts,
+    public_threads,
+    visible_notifications,
+)
 from . import mail
 
 PERIODS = {EmailChoice.DAILY.value: timedelta(days=1), EmailChoice.WEEKLY.value: timedelta(days=7)}
@@ -92,11 +98,12 @@ def _digest_for(user_id: int, now: datetime) -> bool | None:
 
 
 def unread_notifications(user: User, since: datetime) -> list[Notification]:
-    """Unread notifications changed since `since`, about what the member may still see."""
+    """Unread notifications changed since `since` that the member may still see (the
+    notifications page's rule), about what they may still open."""
     rows = db.session.scalars(
         select(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None),
-               Notification.updated_at > since)
+               Notification.updated_at > since, visible_notifications(user.id))
         .order_by(Notification.updated_at.desc())
         .limit(MOST * 3)).all()
     kept = []

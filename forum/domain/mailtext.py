@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import exists, select
 
 from .. import i18n, text
 from ..extensions import db
 from ..models import EmailChoice, MailKind, Notification, User
-from ..permissions import can_view_post, can_view_thread
+from ..permissions import can_view_post, can_view_thread, visible_notifications
 
 SENT, FAILED, DROPPED, DELAYED = "sent", "failed", "dropped", "delayed"
 _UNSUBSCRIBE_SALT = "forum.mail.unsubscribe"
@@ -126,6 +127,9 @@ def verdict(message, now: datetime):
         return DROPPED, "the member no longer wants immediate mail"
     if user.last_seen_at is not None and user.last_seen_at > notification.updated_at:
         return DROPPED, "the member was on the site since"
+    if not db.session.scalar(select(exists().where(
+            Notification.id == notification.id, visible_notifications(user.id)))):
+        return DROPPED, "the member may not see it (as on the notifications page)"
     thread, post = notification.thread, notification.post
     if post is not None:
         thread = post.thread
