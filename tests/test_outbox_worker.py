@@ -489,3 +489,40 @@ def test_a_delivered_mail_whose_text_cannot_be_recorded_is_still_marked_sent_onc
     make_due()
     assert sum(mail.send_pending().values()) == 0 and len(smtp.messages) == 1
     assert "ana@example.org" not in caplog.text
+
+
+# -- collapsed replies mail again --------------------------------------------------------------
+
+def test_a_collapsed_reply_notification_mails_again_but_never_two_at_once(app, smtp, scene):
+    from forum.domain.posts import add_reply
+
+    ana, ben, thread, reply = scene  # ana started the thread and watches it
+
+    def ana_rows():
+        db.session.expire_all()
+        return db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.user_id == ana.id).order_by(OutboxMessage.id)).all()
+
+    add_reply(thread, ben, "First reply while she is away")
+    (first,) = ana_rows()
+    db.session.execute(update(User).where(User.id == ana.id).values(last_seen_at=utcnow()))
+    db.session.commit()
+    make_due()
+    assert mail.send_pending().dropped == 1  # seen on the site since: dropped
+
+    add_reply(thread, ben, "Second reply, she is away now")
+    assert len(ana_rows()) == 2  # the collapsed notification grew: a new mail
+    add_reply(thread, ben, "Third reply, the second mail is still pending")
+    assert len(ana_rows()) == 2  # never a second pending row
+    (note,) = db.session.scalars(select(Notification).where(
+        Notification.user_id == ana.id)).all()
+    assert note.count == 3 and note.read_at is None
+    make_due()
+    assert mail.send_pending().sent == 1
+    (sent,) = smtp.to("ana@example.org")
+    assert "3 new replies" in sent["Subject"]
+
+    add_reply(thread, ben, "Fourth reply, after that mail went")
+    rows = ana_rows()
+    assert len(rows) == 3 and rows[-1].sent_at is None and rows[-1].dropped_at is None
+    assert {row.notification_id for row in rows} == {note.id}

@@ -166,7 +166,9 @@ def post_published(post: Post, edited: bool = False) -> None:
             ["user_id", "kind", "event", "thread_id", "post_id", "actor_id", "count", "action",
              "reason", "created_at", "updated_at"], rows)
         .on_conflict_do_nothing(index_elements=[Notification.user_id, Notification.event]))
-    mail.queue_notifications(event)
+    # The new notifications, and the collapsed ones that grew just now (their earlier
+    # mail dropped or sent: the member hears again while they stay away).
+    mail.queue_notifications(event, thread_id=thread.id, collapsed_at=now)
 
 
 def answered(post: Post, by: User) -> None:
