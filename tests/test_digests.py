@@ -162,3 +162,23 @@ def test_a_moderators_digest_leaves_out_what_their_notifications_page_does(app):
     digests.send_due()
     for digest in digest_mail(jo):
         assert "ben replied" not in digest.body and f"/p/{reply.id}" not in digest.body
+
+
+def test_a_digest_leaves_out_new_threads_with_a_muted_tag_or_by_a_muted_member(app, reader):
+    from forum.domain import watching
+    from forum.models import Tag
+
+    ben, cal = make_user("ben"), make_user("cal")
+    category = make_category()
+    make_discussion(ben, category, title="Walking aids that helped", tags=["mobility"],
+                    minutes_ago=30)
+    make_discussion(ben, category, title="Diet claims again", tags=["diet"], minutes_ago=30)
+    make_discussion(cal, category, title="A thread by cal", minutes_ago=30)
+    watching.set_tag_level(reader, db.session.scalar(select(Tag).where(Tag.name == "diet")),
+                           WatchLevel.MUTED)
+    watching.mute_member(reader, cal)
+    db.session.commit()
+    assert digests.send_due() == (1, 0)
+    (digest,) = digest_mail(reader)
+    assert "Walking aids that helped" in digest.body
+    assert "Diet claims again" not in digest.body and "A thread by cal" not in digest.body

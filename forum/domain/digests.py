@@ -2,11 +2,12 @@
 it and have not been on the site since their last one.
 
 A digest lists the member's unread notifications about what they may still see and
-the busiest new threads they may see (public, outside categories and threads they
-muted), titles and links only: nothing of a post's text, so nothing members-only
-(#14) ever reaches a mailbox. `send_due` is idempotent per period: the outbox row and
-the member's new last_digest_at are one transaction, and last_digest_at only moves
-from the value read, so a second run (or a second cron host) finds nothing due.
+the busiest new threads they may see (public, outside categories, threads and tags they
+muted, not started by a member they muted), titles and links only: nothing of a post's
+text, so nothing members-only (#14) ever reaches a mailbox. `send_due` is idempotent
+per period: the outbox row and the member's new last_digest_at are one transaction,
+and last_digest_at only moves from the value read, so a second run (or a second cron
+host) finds nothing due.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from ..models import (
     CategoryWatch,
     EmailChoice,
     MailKind,
+    MemberMute,
     Notification,
     OutboxMessage,
     Post,
+    TagWatch,
     Thread,
     ThreadWatch,
     User,
     WatchLevel,
+    thread_tags,
     utcnow,
 )
 from ..permissions import (
@@ -121,7 +125,8 @@ def unread_notifications(user: User, since: datetime) -> list[Notification]:
 
 def new_threads(user: User, since: datetime) -> list[Thread]:
     """The busiest threads started since `since` that anyone may see, leaving out those
-    in categories or threads the member muted."""
+    in categories, threads or tags the member muted and those started by a member they
+    muted."""
     opening_public = exists().where(Post.thread_id == Thread.id, Post.is_opening.is_(True),
                                     public_posts())
     muted_category = exists().where(CategoryWatch.user_id == user.id,
@@ -130,9 +135,15 @@ def new_threads(user: User, since: datetime) -> list[Thread]:
     muted_thread = exists().where(ThreadWatch.user_id == user.id,
                                   ThreadWatch.thread_id == Thread.id,
                                   ThreadWatch.level == WatchLevel.MUTED.value)
+    muted_tag = exists().where(TagWatch.user_id == user.id,
+                               TagWatch.tag_id == thread_tags.c.tag_id,
+                               thread_tags.c.thread_id == Thread.id,
+                               TagWatch.level == WatchLevel.MUTED.value)
+    muted_author = exists().where(MemberMute.user_id == user.id,
+                                  MemberMute.muted_user_id == Thread.author_id)
     return db.session.scalars(
         select(Thread)
         .where(public_threads(), opening_public, Thread.created_at > since,
-               ~muted_category, ~muted_thread)
+               ~muted_category, ~muted_thread, ~muted_tag, ~muted_author)
         .order_by(Thread.reply_count.desc(), Thread.last_activity_at.desc())
         .limit(MOST)).all()
