@@ -182,3 +182,30 @@ def test_a_digest_leaves_out_new_threads_with_a_muted_tag_or_by_a_muted_member(a
     (digest,) = digest_mail(reader)
     assert "Walking aids that helped" in digest.body
     assert "Diet claims again" not in digest.body and "A thread by cal" not in digest.body
+
+
+def test_one_members_failing_digest_is_logged_and_the_others_still_get_theirs(
+        app, reader, monkeypatch, caplog):
+    wes = make_user("wes", email_notifications="weekly")
+    make_discussion(make_user("ben"), make_category(), title="New here", minutes_ago=10)
+    written = digests.mail.compose
+
+    def compose(template, user, **context):
+        if user.username == "dora":
+            raise RuntimeError("a template broke")
+        return written(template, user, **context)
+
+    monkeypatch.setattr(digests.mail, "compose", compose)
+    assert digests.send_due() == (1, 0)
+    assert digest_mail(reader) == [] and len(digest_mail(wes)) == 1
+    assert db.session.get(User, reader.id).last_digest_at is None  # rolled back: next run
+    assert "the digest for member id" in caplog.text and "dora@example.org" not in caplog.text
+
+
+def test_a_digest_made_a_second_past_the_hour_is_due_at_that_hour_next_day(app, reader):
+    make_discussion(make_user("ben"), make_category(), title="New here", minutes_ago=10)
+    now = utcnow()
+    set_user(reader, last_digest_at=now - timedelta(days=1) + timedelta(seconds=1))
+    assert digests.send_due(now) == (1, 0)
+    set_user(reader, last_digest_at=now - timedelta(hours=22))
+    assert digests.send_due(now) == (0, 0)  # not twice a day

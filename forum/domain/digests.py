@@ -12,6 +12,7 @@ host) finds nothing due.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, select, update
@@ -43,6 +44,10 @@ from ..permissions import (
 from . import mail
 
 PERIODS = {EmailChoice.DAILY.value: timedelta(days=1), EmailChoice.WEEKLY.value: timedelta(days=7)}
+# Runs (hourly cron, the worker every few minutes) start a little later each time: a
+# digest made at 08:00:01 is due again at 08:00 the next day, not at 09:00.
+TOLERANCE = timedelta(hours=1)
+log = logging.getLogger("forum.mail")
 MOST = 10  # of each list
 
 
@@ -50,7 +55,7 @@ def due_members(now: datetime) -> list[User]:
     """Members whose digest period has passed (or who never had one)."""
     period_over = or_(*(
         and_(User.email_notifications == choice,
-             or_(User.last_digest_at.is_(None), User.last_digest_at <= now - period))
+             or_(User.last_digest_at.is_(None), User.last_digest_at <= now - period + TOLERANCE))
         for choice, period in PERIODS.items()))
     return db.session.scalars(select(User).where(
         period_over, User.email.is_not(None), User.deleted_at.is_(None),
@@ -62,7 +67,12 @@ def send_due(now: datetime | None = None) -> tuple[int, int]:
     now = now or utcnow()
     queued = skipped = 0
     for user_id in [user.id for user in due_members(now)]:
-        made = _digest_for(user_id, now)
+        try:
+            made = _digest_for(user_id, now)
+        except Exception:  # one member's failure must not cost the others theirs
+            db.session.rollback()
+            log.exception("the digest for member id %s failed; tried again next run", user_id)
+            continue
         if made is None:
             continue  # another run took this member's period first
         queued, skipped = (queued + 1, skipped) if made else (queued, skipped + 1)
@@ -73,8 +83,12 @@ def _digest_for(user_id: int, now: datetime) -> bool | None:
     """One member's digest, in one transaction: True queued, False nothing to send (the
     period still moves on), None when someone else already moved it."""
     user = db.session.get(User, user_id)
+    period = PERIODS.get(user.email_notifications)
+    if period is None:  # the member changed their choice since the list was read
+        db.session.rollback()
+        return None
     previous = user.last_digest_at
-    since = previous or now - PERIODS[user.email_notifications]
+    since = previous or now - period
     visited = user.last_seen_at is not None and user.last_seen_at >= since
     notifications = [] if visited else unread_notifications(user, since)
     threads = [] if visited else new_threads(user, since)
