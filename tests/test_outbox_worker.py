@@ -526,3 +526,33 @@ def test_a_collapsed_reply_notification_mails_again_but_never_two_at_once(app, s
     rows = ana_rows()
     assert len(rows) == 3 and rows[-1].sent_at is None and rows[-1].dropped_at is None
     assert {row.notification_id for row in rows} == {note.id}
+
+
+# -- what a mail says ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("gone", ["closed", "erased"])
+def test_mail_for_a_deleted_actors_reply_names_a_former_member(app, smtp, scene, gone):
+    ana, ben, thread, reply = scene
+    queued = notify(ana, reply)
+    if gone == "closed":
+        db.session.execute(update(User).where(User.id == ben.id).values(deleted_at=utcnow()))
+    else:
+        db.session.execute(update(Notification).values(actor_id=None))
+    db.session.commit()
+    make_due()
+    assert mail.send_pending().sent == 1
+    (sent,) = smtp.to("ana@example.org")
+    assert sent["Subject"] == "a former member replied in Cooling vests <in summer>"
+    plain = sent.get_body(("plain",)).get_content()
+    assert "a former member replied in Cooling vests <in summer>\n" in plain.replace("\r", "")
+    assert " replied in Cooling vests <in summer>." not in plain  # no "." added to a sentence
+    assert row(queued.id).sent_at is not None
+
+
+def test_mail_says_what_the_notifications_page_says(app, smtp, scene):
+    ana, ben, thread, reply = scene
+    notify(ana, reply, kind="reply_to_you")
+    make_due()
+    mail.send_pending()
+    (sent,) = smtp.to("ana@example.org")
+    assert sent["Subject"] == "ben quoted you in Cooling vests <in summer>"

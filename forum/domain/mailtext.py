@@ -142,7 +142,6 @@ def verdict(message, now: datetime):
         return DELAYED, later
     message.subject, message.body, message.html_body = compose(
         "notification", user, notification=notification, thread=thread, post=post,
-        actor=notification.actor.name if notification.actor else "",
         excerpt=_excerpt(thread, post), unsubscribe=unsubscribe_url)
     return SENT, None
 
