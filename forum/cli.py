@@ -148,16 +148,28 @@ def mail_send(watch, interval):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
     log = logging.getLogger("forum.mail")
-    while True:
+    def one_pass():
         if watch:
             # One service does it all: due reminders every pass (one query when none are
             # due), digests every DIGEST_CHECK seconds (each is idempotent per period, so
             # a cron job running `digest send` as well does no harm).
+            nonlocal digests_checked
             bookmarks.remind_due()
             if time.monotonic() - digests_checked >= DIGEST_CHECK:
                 digests.send_due()
                 digests_checked = time.monotonic()
-        counts = mail.send_pending()
+        return mail.send_pending()
+
+    while True:
+        if not watch:
+            counts = one_pass()  # a failure ends the command, non-zero
+        else:
+            try:
+                counts = one_pass()
+            except Exception:  # the service keeps going; the next pass tries again
+                log.exception("mail pass failed; trying again in %s seconds", interval)
+                db.session.rollback()
+                counts = mail.Pass()
         line = f"{counts.sent} sent, {counts.failed} failed."
         extra = ", ".join(f"{counts[name]} {name}" for name in ("dropped", "delayed", "waiting")
                           if counts[name])

@@ -216,6 +216,15 @@ def plain(html_text: str) -> str:
     return Markup(_BLOCK_TAG.sub(" <", html_text)).striptags()  # noqa: S704 (text out, not markup)
 
 
+def shorten(line: str, limit: int) -> str:
+    """`line` at most `limit` characters long: cut on a word, with "…" at the end."""
+    if len(line) <= limit:
+        return line
+    cut = line[:limit - 1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut
+    return cut.rstrip(",.;:-–— ") + "…"
+
+
 def excerpt(html_text: str, length: int = 160) -> str:
     text = plain(html_text)
     if len(text) <= length:

@@ -5,6 +5,7 @@ from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import Notification, OutboxMessage, Post, Thread, User
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -125,3 +126,41 @@ def test_mail_that_fails_stays_in_the_outbox_until_mail_send_delivers_it(app, cl
     assert delivered.exit_code == 0 and "1 sent, 0 failed." in delivered.output
     db.session.refresh(message)
     assert message.sent_at is not None
+
+
+def test_mail_send_watch_logs_a_failing_pass_and_carries_on(cli, app, monkeypatch, caplog):
+    from forum import cli as commands
+    from forum.domain import bookmarks, mail
+
+    calls, sleeps = [], []
+
+    def remind_due():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return 0
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(calls) >= 2:
+            raise SystemExit(0)
+
+    mail.queue(make_user("ana"), "reset", token="t0ken")
+    db.session.commit()
+    monkeypatch.setattr(bookmarks, "remind_due", remind_due)
+    monkeypatch.setattr(commands.time, "sleep", sleep)
+    monkeypatch.setattr("signal.signal", lambda *args: None)  # pytest keeps its own
+    result = cli.invoke(args=["mail", "send", "--watch", "--interval", "1"])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 2 and "mail pass failed" in caplog.text
+    assert "1 sent" in result.output  # the second pass went on and sent the mail
+
+
+def test_mail_send_without_watch_exits_non_zero_when_a_pass_fails(cli, monkeypatch):
+    from forum.domain import mail
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(mail, "send_pending", broken)
+    assert cli.invoke(args=["mail", "send"]).exit_code != 0

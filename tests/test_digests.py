@@ -5,7 +5,7 @@ once per period."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from forum.domain import digests
 from forum.extensions import db
@@ -40,6 +40,9 @@ def digest_mail(user):
 
 
 def notify(user, post, kind="reply"):
+    """`user` is told of `post` as `kind` (in place of what publishing it told them)."""
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id,
+                                                  Notification.event == f"post:{post.id}"))
     db.session.add(Notification(user_id=user.id, kind=kind, event=f"post:{post.id}",
                                 thread_id=post.thread_id, post_id=post.id,
                                 actor_id=post.author_id))
@@ -145,3 +148,64 @@ def test_a_digest_never_holds_what_the_member_may_not_see(app, reader):
     for absent in ("Hidden thread", "Deleted thread", "Thread in a muted category",
                    "Thread held for review", "ben replied", f"/p/{hidden_reply.id}"):
         assert absent not in digest.body and absent not in digest.html_body
+
+
+def test_a_moderators_digest_leaves_out_what_their_notifications_page_does(app):
+    jo = make_user("mod_jo", role="moderator", email_notifications="daily")
+    ben = make_user("ben")
+    thread = make_discussion(make_user("ana"), make_category(), title="Watched by jo",
+                             replies=1, repliers=[ben], minutes_ago=120)
+    reply = reply_of(thread)
+    notify(jo, reply)
+    db.session.execute(update(Post).where(Post.id == reply.id).values(hidden_at=utcnow()))
+    db.session.commit()
+    digests.send_due()
+    for digest in digest_mail(jo):
+        assert "ben replied" not in digest.body and f"/p/{reply.id}" not in digest.body
+
+
+def test_a_digest_leaves_out_new_threads_with_a_muted_tag_or_by_a_muted_member(app, reader):
+    from forum.domain import watching
+    from forum.models import Tag
+
+    ben, cal = make_user("ben"), make_user("cal")
+    category = make_category()
+    make_discussion(ben, category, title="Walking aids that helped", tags=["mobility"],
+                    minutes_ago=30)
+    make_discussion(ben, category, title="Diet claims again", tags=["diet"], minutes_ago=30)
+    make_discussion(cal, category, title="A thread by cal", minutes_ago=30)
+    watching.set_tag_level(reader, db.session.scalar(select(Tag).where(Tag.name == "diet")),
+                           WatchLevel.MUTED)
+    watching.mute_member(reader, cal)
+    db.session.commit()
+    assert digests.send_due() == (1, 0)
+    (digest,) = digest_mail(reader)
+    assert "Walking aids that helped" in digest.body
+    assert "Diet claims again" not in digest.body and "A thread by cal" not in digest.body
+
+
+def test_one_members_failing_digest_is_logged_and_the_others_still_get_theirs(
+        app, reader, monkeypatch, caplog):
+    wes = make_user("wes", email_notifications="weekly")
+    make_discussion(make_user("ben"), make_category(), title="New here", minutes_ago=10)
+    written = digests.mail.compose
+
+    def compose(template, user, **context):
+        if user.username == "dora":
+            raise RuntimeError("a template broke")
+        return written(template, user, **context)
+
+    monkeypatch.setattr(digests.mail, "compose", compose)
+    assert digests.send_due() == (1, 0)
+    assert digest_mail(reader) == [] and len(digest_mail(wes)) == 1
+    assert db.session.get(User, reader.id).last_digest_at is None  # rolled back: next run
+    assert "the digest for member id" in caplog.text and "dora@example.org" not in caplog.text
+
+
+def test_a_digest_made_a_second_past_the_hour_is_due_at_that_hour_next_day(app, reader):
+    make_discussion(make_user("ben"), make_category(), title="New here", minutes_ago=10)
+    now = utcnow()
+    set_user(reader, last_digest_at=now - timedelta(days=1) + timedelta(seconds=1))
+    assert digests.send_due(now) == (1, 0)
+    set_user(reader, last_digest_at=now - timedelta(hours=22))
+    assert digests.send_due(now) == (0, 0)  # not twice a day

@@ -145,6 +145,16 @@ def test_answer_notifies_the_replier_not_the_chooser(app, member, other_member):
     assert "answer" not in {n.kind for n in _notes(member)}
 
 
+def test_an_answer_marked_by_someone_the_replier_muted_tells_them_nothing(app, member,
+                                                                         other_member):
+    thread = make_discussion(member, make_category())
+    post = add_reply(thread, other_member, "Try cooling vests")
+    watching.mute_member(other_member, member)
+    db.session.commit()
+    helpful.mark_answer(post, member)
+    assert "answer" not in {n.kind for n in _notes(other_member)}
+
+
 def _statements_for_reply(thread, author):
     statements = []
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from forum.domain import mail
 from forum.extensions import db
@@ -44,11 +44,20 @@ def scene(app):
                              body="Do they help?", replies=1, repliers=[ben])
     reply = db.session.scalar(select(Post).where(Post.thread_id == thread.id,
                                                  Post.is_opening.is_(False)))
+    # Each test tells members what it needs (`notify`): none of publishing's own.
+    db.session.execute(delete(OutboxMessage))
+    db.session.execute(delete(Notification))
+    db.session.commit()
     return ana, ben, thread, reply
 
 
 def notify(user, post, kind="reply", actor=None):
+    """`user` is told of `post` as `kind` (in place of what publishing it told them)."""
     event = f"post:{post.id}"
+    made = select(Notification.id).where(Notification.user_id == user.id,
+                                         Notification.event == event)
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.notification_id.in_(made)))
+    db.session.execute(delete(Notification).where(Notification.id.in_(made)))
     db.session.add(Notification(user_id=user.id, kind=kind, event=event, thread_id=post.thread_id,
                                 post_id=post.id, actor_id=(actor or post.author).id))
     db.session.flush()
@@ -317,6 +326,40 @@ def test_a_notification_about_what_the_member_may_no_longer_see_is_dropped(app, 
     _dropped(queued.id, smtp, "may not see")
 
 
+@pytest.mark.parametrize("change", ["hidden", "held", "thread hidden"])
+def test_a_moderator_watching_is_not_mailed_what_the_notifications_page_leaves_out(
+        app, smtp, scene, change):
+    ana, ben, thread, reply = scene
+    jo = make_user("mod_jo", role="moderator")  # may open hidden and held posts
+    queued = notify(jo, reply)
+    now = utcnow()
+    if change == "thread hidden":
+        db.session.execute(update(Thread).values(hidden_at=now))
+    else:
+        db.session.execute(update(Post).where(Post.id == reply.id).values(
+            **{f"{change}_at": now}))
+    db.session.commit()
+    _dropped(queued.id, smtp, "may not see")
+
+
+def test_a_hidden_threads_author_is_not_mailed_its_replies(app, smtp, scene):
+    ana, ben, thread, reply = scene
+    queued = notify(ana, reply)  # ana started the thread: she may still open it
+    db.session.execute(update(Thread).values(hidden_at=utcnow()))
+    db.session.commit()
+    _dropped(queued.id, smtp, "may not see")
+
+
+def test_a_notification_from_a_member_muted_since_is_not_mailed(app, smtp, scene):
+    from forum.domain import watching
+
+    ana, ben, thread, reply = scene
+    queued = notify(ana, reply)
+    watching.mute_member(ana, ben)
+    db.session.commit()
+    _dropped(queued.id, smtp, "may not see")
+
+
 @pytest.mark.parametrize("change", [{"email_notifications": "daily"},
                                     {"email_notifications": "none"},
                                     {"banned_at": datetime(2026, 1, 1, tzinfo=UTC)}])
@@ -400,3 +443,116 @@ def test_the_list_unsubscribe_link_of_a_real_mail_stops_the_next_one(app, smtp, 
     make_due()
     counts = mail.send_pending()
     assert counts.dropped == 1 and counts.sent == 0 and len(smtp.messages) == 1
+
+
+# -- a long subject, and recording what was sent ----------------------------------------------
+
+def test_a_long_title_and_name_make_a_subject_cut_to_fit_sent_once_and_marked_sent(app, smtp):
+    ana = make_user("ana")
+    expert = make_user("e" * 30)
+    title = "Cooling " * 18 + "vests!"  # 150 characters, the longest a title is
+    assert len(title) == 150
+    thread = make_discussion(ana, make_category(), title=title, body="Do they help?",
+                             replies=1, repliers=[expert])
+    reply = db.session.scalar(select(Post).where(Post.thread_id == thread.id,
+                                                 Post.is_opening.is_(False)))
+    queued = notify(ana, reply, kind="expert_reply", actor=expert)
+    make_due()
+    counts = mail.send_pending()
+    assert (counts.sent, counts.failed) == (1, 0)
+    (sent,) = smtp.to("ana@example.org")
+    subject = sent["Subject"].replace("\n", "").replace("\r", "")
+    assert len(subject) <= 200 and subject.endswith("…") and subject.startswith("A verified")
+    assert not subject[:-1].endswith(" ") and "Coolin…" not in subject  # cut on a word
+    stored = row(queued.id)
+    assert stored.sent_at is not None and stored.attempts == 1 and stored.subject == subject
+    make_due()
+    assert sum(mail.send_pending().values()) == 0 and len(smtp.messages) == 1
+
+
+def test_a_delivered_mail_whose_text_cannot_be_recorded_is_still_marked_sent_once(
+        app, smtp, scene, monkeypatch, caplog):
+    ana, ben, thread, reply = scene
+    queued = notify(ana, reply)
+    written = mail.mailtext.compose
+
+    def too_long(*args, **kwargs):  # a subject longer than the column (DataError on Postgres)
+        subject, body, html = written(*args, **kwargs)
+        return "x" * 300, body, html
+
+    monkeypatch.setattr(mail.mailtext, "compose", too_long)
+    make_due()
+    counts = mail.send_pending()
+    assert (counts.sent, counts.failed) == (1, 0) and len(smtp.messages) == 1
+    stored = row(queued.id)
+    assert stored.sent_at is not None and stored.attempts == 1 and stored.claimed_by == ""
+    make_due()
+    assert sum(mail.send_pending().values()) == 0 and len(smtp.messages) == 1
+    assert "ana@example.org" not in caplog.text
+
+
+# -- collapsed replies mail again --------------------------------------------------------------
+
+def test_a_collapsed_reply_notification_mails_again_but_never_two_at_once(app, smtp, scene):
+    from forum.domain.posts import add_reply
+
+    ana, ben, thread, reply = scene  # ana started the thread and watches it
+
+    def ana_rows():
+        db.session.expire_all()
+        return db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.user_id == ana.id).order_by(OutboxMessage.id)).all()
+
+    add_reply(thread, ben, "First reply while she is away")
+    (first,) = ana_rows()
+    db.session.execute(update(User).where(User.id == ana.id).values(last_seen_at=utcnow()))
+    db.session.commit()
+    make_due()
+    assert mail.send_pending().dropped == 1  # seen on the site since: dropped
+
+    add_reply(thread, ben, "Second reply, she is away now")
+    assert len(ana_rows()) == 2  # the collapsed notification grew: a new mail
+    add_reply(thread, ben, "Third reply, the second mail is still pending")
+    assert len(ana_rows()) == 2  # never a second pending row
+    (note,) = db.session.scalars(select(Notification).where(
+        Notification.user_id == ana.id)).all()
+    assert note.count == 3 and note.read_at is None
+    make_due()
+    assert mail.send_pending().sent == 1
+    (sent,) = smtp.to("ana@example.org")
+    assert "3 new replies" in sent["Subject"]
+
+    add_reply(thread, ben, "Fourth reply, after that mail went")
+    rows = ana_rows()
+    assert len(rows) == 3 and rows[-1].sent_at is None and rows[-1].dropped_at is None
+    assert {row.notification_id for row in rows} == {note.id}
+
+
+# -- what a mail says ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("gone", ["closed", "erased"])
+def test_mail_for_a_deleted_actors_reply_names_a_former_member(app, smtp, scene, gone):
+    ana, ben, thread, reply = scene
+    queued = notify(ana, reply)
+    if gone == "closed":
+        db.session.execute(update(User).where(User.id == ben.id).values(deleted_at=utcnow()))
+    else:
+        db.session.execute(update(Notification).values(actor_id=None))
+    db.session.commit()
+    make_due()
+    assert mail.send_pending().sent == 1
+    (sent,) = smtp.to("ana@example.org")
+    assert sent["Subject"] == "a former member replied in Cooling vests <in summer>"
+    plain = sent.get_body(("plain",)).get_content()
+    assert "a former member replied in Cooling vests <in summer>\n" in plain.replace("\r", "")
+    assert " replied in Cooling vests <in summer>." not in plain  # no "." added to a sentence
+    assert row(queued.id).sent_at is not None
+
+
+def test_mail_says_what_the_notifications_page_says(app, smtp, scene):
+    ana, ben, thread, reply = scene
+    notify(ana, reply, kind="reply_to_you")
+    make_due()
+    mail.send_pending()
+    (sent,) = smtp.to("ana@example.org")
+    assert sent["Subject"] == "ben quoted you in Cooling vests <in summer>"

@@ -32,10 +32,19 @@ from types import SimpleNamespace
 
 from flask import after_this_request, current_app, has_request_context, request
 from sqlalchemy import and_, insert, inspect, literal, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
-from ..models import EmailChoice, MailKind, Notification, OutboxMessage, User, utcnow
+from ..models import (
+    EmailChoice,
+    MailKind,
+    Notification,
+    NotificationKind,
+    OutboxMessage,
+    User,
+    utcnow,
+)
 from . import mailtext
 
 log = logging.getLogger("forum.mail")  # the name operators filter on
@@ -76,21 +85,36 @@ def queue(user: User, template: str, recipient: str | None = None, **context) ->
     return message
 
 
-def queue_notifications(event: str) -> None:
+def queue_notifications(event: str, thread_id: int | None = None,
+                        collapsed_at: datetime | None = None) -> None:
     """Put in the outbox, in one statement, a mail for every notification `event` made
-    for a member who wants immediate email. Called in the transaction that made them;
-    the worker writes each one out when it is due (MAIL_AWAY_MINUTES later: if the member
-    has seen it on the site by then, or may no longer see what it is about, it is
-    dropped instead)."""
+    for a member who wants immediate email, and (with `thread_id` and `collapsed_at`)
+    for the unread reply notifications of that thread that grew at `collapsed_at`.
+    Called in the transaction that made them; the worker writes each one out when it is
+    due (MAIL_AWAY_MINUTES later: if the member has seen it on the site by then, or may
+    no longer see what it is about, it is dropped instead).
+
+    A notification gets a new mail unless one is still pending, or one was already
+    queued since it last changed (a post edited later is the same event: no second mail
+    for it). So a collapsed notification whose first mail was dropped or sent mails
+    again when it grows, and never twice at once."""
     now = utcnow()
     due = now + timedelta(minutes=current_app.config["MAIL_AWAY_MINUTES"])
-    already = select(OutboxMessage.id).where(OutboxMessage.notification_id == Notification.id)
+    already = select(OutboxMessage.id).where(
+        OutboxMessage.notification_id == Notification.id,
+        or_(and_(OutboxMessage.sent_at.is_(None), OutboxMessage.dropped_at.is_(None)),
+            OutboxMessage.created_at >= Notification.updated_at))
+    which = Notification.event == event
+    if thread_id is not None and collapsed_at is not None:
+        which = or_(which, and_(Notification.thread_id == thread_id,
+                                Notification.kind == NotificationKind.REPLY.value,
+                                Notification.updated_at == collapsed_at))
     rows = (
         select(Notification.user_id, User.email, literal(""), literal(""), literal(now),
                literal(0), literal(""), literal(MailKind.NOTIFICATION.value), literal(""),
                Notification.id, literal(due), literal(""))
         .join(User, User.id == Notification.user_id)
-        .where(Notification.event == event, Notification.read_at.is_(None),
+        .where(which, Notification.read_at.is_(None),
                User.email_notifications == EmailChoice.IMMEDIATE.value,
                User.email.is_not(None), User.deleted_at.is_(None), ~already.exists())
     )
@@ -276,8 +300,25 @@ def _process(message: OutboxMessage, me: str) -> str:
                        send_after=utcnow() + backoff(attempts))
     if not delivered:
         return _record(message, me, WAITING)
-    return _record(message, me, SENT, attempts=attempts, sent_at=utcnow(), last_error="",
-                   **values)
+    return _record_sent(message, me, attempts, values)
+
+
+def _record_sent(message: OutboxMessage, me: str, attempts: int, values: dict) -> str:
+    """Mark a delivered message sent. It has gone: whatever happens here, it is never
+    counted as failed (that would send it again). If writing its text out fails, roll
+    back and record only that it was sent."""
+    sent = dict(attempts=attempts, sent_at=utcnow(), last_error="")
+    try:
+        return _record(message, me, SENT, **sent, **values)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("recording outbox id %s as sent failed; recording it again", message.id)
+    try:
+        return _record(message, me, SENT, **sent)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("outbox id %s was sent but could not be marked sent", message.id)
+    return SENT
 
 
 def _record(message: OutboxMessage, me: str, outcome: str, **values) -> str:

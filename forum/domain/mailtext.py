@@ -11,16 +11,18 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import exists, select
 
 from .. import i18n, text
 from ..extensions import db
 from ..models import EmailChoice, MailKind, Notification, User
-from ..permissions import can_view_post, can_view_thread
+from ..permissions import can_view_post, can_view_thread, visible_notifications
 
 SENT, FAILED, DROPPED, DELAYED = "sent", "failed", "dropped", "delayed"
 _UNSUBSCRIBE_SALT = "forum.mail.unsubscribe"
 _UNSUBSCRIBE_PURPOSE = "notifications"
 _URL = re.compile(r"https?://[^\s<>\"']+")
+SUBJECT_LENGTH = 200  # outbox.subject is String(200)
 
 
 @contextmanager
@@ -40,7 +42,7 @@ def compose(template: str, user: User, **context) -> tuple[str, str, str]:
     with _as_reader(user):
         written = render_template(f"mail/{template}.txt", user=user, **context)
         subject, _newline, body = written.partition("\n")
-        subject, body = subject.strip(), body.strip() + "\n"
+        subject, body = text.shorten(subject.strip(), SUBJECT_LENGTH), body.strip() + "\n"
         html = render_template("mail/layout.html", subject=subject,
                                paragraphs=_paragraphs(body), language=i18n.reader(user)[0])
     return subject, body, html
@@ -125,6 +127,9 @@ def verdict(message, now: datetime):
         return DROPPED, "the member no longer wants immediate mail"
     if user.last_seen_at is not None and user.last_seen_at > notification.updated_at:
         return DROPPED, "the member was on the site since"
+    if not db.session.scalar(select(exists().where(
+            Notification.id == notification.id, visible_notifications(user.id)))):
+        return DROPPED, "the member may not see it (as on the notifications page)"
     thread, post = notification.thread, notification.post
     if post is not None:
         thread = post.thread
@@ -137,7 +142,6 @@ def verdict(message, now: datetime):
         return DELAYED, later
     message.subject, message.body, message.html_body = compose(
         "notification", user, notification=notification, thread=thread, post=post,
-        actor=notification.actor.name if notification.actor else "",
         excerpt=_excerpt(thread, post), unsubscribe=unsubscribe_url)
     return SENT, None
 

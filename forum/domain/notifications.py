@@ -38,7 +38,7 @@ from ..models import (
     thread_tags,
     utcnow,
 )
-from ..permissions import public_posts, public_threads
+from ..permissions import visible_notifications
 from . import mail
 
 # The most specific kind wins: lower is more specific.
@@ -166,7 +166,9 @@ def post_published(post: Post, edited: bool = False) -> None:
             ["user_id", "kind", "event", "thread_id", "post_id", "actor_id", "count", "action",
              "reason", "created_at", "updated_at"], rows)
         .on_conflict_do_nothing(index_elements=[Notification.user_id, Notification.event]))
-    mail.queue_notifications(event)
+    # The new notifications, and the collapsed ones that grew just now (their earlier
+    # mail dropped or sent: the member hears again while they stay away).
+    mail.queue_notifications(event, thread_id=thread.id, collapsed_at=now)
 
 
 def answered(post: Post, by: User) -> None:
@@ -174,8 +176,10 @@ def answered(post: Post, by: User) -> None:
     author = post.author
     if (author is None or author.id == by.id or author.deleted_at is not None
             or author.banned_at is not None or post.deleted_at is not None
-            or post.hidden_at is not None or post.held_at is not None):
-        return
+            or post.hidden_at is not None or post.held_at is not None
+            or db.session.scalar(select(exists().where(
+                MemberMute.user_id == author.id, MemberMute.muted_user_id == by.id)))):
+        return  # (nor someone who muted the member who marked it)
     event = f"answer:{post.id}"
     db.session.execute(
         insert_on_conflict(Notification).values(
@@ -203,17 +207,8 @@ def moderated(user: User, event_id: int, actor: User | None, action: str, reason
 
 # -- reading -------------------------------------------------------------------------
 
-def _visible(user_id):
-    """SQL: a notification the member may still see. Moderation notices are about the
-    member's own post (which they may still open, hidden or not)."""
-    post_ok = or_(Notification.post_id.is_(None), exists().where(
-        Post.id == Notification.post_id, public_posts()))
-    thread_ok = or_(Notification.thread_id.is_(None), exists().where(
-        Thread.id == Notification.thread_id, public_threads()))
-    not_muted = or_(Notification.actor_id.is_(None), ~exists().where(
-        MemberMute.user_id == user_id, MemberMute.muted_user_id == Notification.actor_id))
-    return or_(Notification.kind == NotificationKind.MODERATION.value,
-               and_(post_ok, thread_ok, not_muted))
+# A notification the member may still see: one rule for the page, the bell, mail, digests.
+_visible = visible_notifications
 
 
 def unread_count(user: User) -> int:

@@ -51,7 +51,13 @@ from .members import (
     needs_two_factor,
 )
 from .people import is_admin, is_moderator, is_suspended, suspension_notice
-from .queries import others_replied, public_posts, public_threads, visible_posts
+from .queries import (
+    others_replied,
+    public_posts,
+    public_threads,
+    visible_notifications,
+    visible_posts,
+)
 from .watching import can_mute_member, can_watch
 
 __all__ = [
@@ -108,6 +114,7 @@ __all__ = [
     "public_threads",
     "require",
     "suspension_notice",
+    "visible_notifications",
     "visible_posts",
     "can",
 ]

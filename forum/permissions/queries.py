@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, or_, select, true
 
 from ..extensions import db
-from ..models import Post, Thread
+from ..models import MemberMute, Notification, NotificationKind, Post, Thread
 from .people import _is_active, is_moderator
 
 
@@ -28,6 +28,21 @@ def public_posts():
 
 def public_threads():
     return and_(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None))
+
+
+def visible_notifications(user_id):
+    """SQL: a notification the member `user_id` may still see, on the notifications page,
+    the bell, in a mail or a digest: what it points at is public, and its actor is not
+    someone they muted. Moderation notices are about the member's own post (which they
+    may still open, hidden or not)."""
+    post_ok = or_(Notification.post_id.is_(None), exists().where(
+        Post.id == Notification.post_id, public_posts()))
+    thread_ok = or_(Notification.thread_id.is_(None), exists().where(
+        Thread.id == Notification.thread_id, public_threads()))
+    not_muted = or_(Notification.actor_id.is_(None), ~exists().where(
+        MemberMute.user_id == user_id, MemberMute.muted_user_id == Notification.actor_id))
+    return or_(Notification.kind == NotificationKind.MODERATION.value,
+               and_(post_ok, thread_ok, not_muted))
 
 
 def others_replied(post: Post) -> bool:
