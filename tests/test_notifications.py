@@ -2,13 +2,13 @@
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from forum.domain import helpful, members, moderation, profiles, watching
 from forum.domain.accounts import create_user
 from forum.domain.posts import add_reply
 from forum.extensions import db
-from forum.models import Notification, WatchLevel
+from forum.models import Notification, User, WatchLevel, utcnow
 from tests.conftest import Browser
 from tests.factories import PASSWORD, make_category, make_discussion, make_user
 
@@ -35,6 +35,19 @@ def test_watcher_is_told_of_a_reply_and_never_of_their_own(app, member, other_me
     add_reply(thread, member, "Thanks!")
     assert [n.kind for n in _notes(other_member)] == ["reply"]
     assert len(_notes(member)) == 1
+
+
+def test_a_closed_accounts_reply_is_from_a_former_member_in_the_readers_language(
+        app, member, other_member):
+    thread = make_discussion(member, make_category())
+    add_reply(thread, other_member, "Rest helps me.")
+    db.session.execute(update(User).where(User.id == other_member.id).values(
+        deleted_at=utcnow()))
+    browser = _signed_in(app, member)
+    english = browser.get("/notifications").get_data(as_text=True)
+    assert "a former member replied in Tips for fatigue" in english
+    spanish = browser.get("/notifications", headers={"Accept-Language": "es"})
+    assert "un antiguo miembro" in spanish.get_data(as_text=True)
 
 
 def test_replies_collapse_while_unread_and_a_new_row_once_read(app, member, other_member):
