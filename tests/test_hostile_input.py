@@ -57,6 +57,7 @@ from forum.domain import (
 from forum.domain.posts import add_reply
 from forum.extensions import db
 from forum.models import (
+    Bookmark,
     Category,
     Draft,
     EvidenceLabel,
@@ -206,7 +207,7 @@ EXAMPLES = {
     "reject held post": 25, "suspend/reinstate": 30, "ban": 20, "admin category": 45,
     "admin label": 45, "admin settings": 25, "admin role": 15, "admin two-step reset": 10,
     "verification decision": 25, "revoke expert": 15, "search": 60, "paths and queries": 100,
-    "draft": 40,
+    "draft": 40, "bookmark": 40,
 }
 
 
@@ -1518,6 +1519,31 @@ def test_save_and_discard_a_draft(member_browser, thread, body, key):
     assert count(Draft) == 0 or discarded.status_code == 400
 
 
+@hostile_settings("bookmark")
+@given(note=hostile, remind_at=mostly("", "2031-05-04T09:30", "2031-05-04 09:30"))
+def test_bookmark_a_post_with_a_hostile_note_and_reminder(member_browser, member, thread, note,
+                                                          remind_at):
+    payload("bookmark")
+    post_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread.id))
+    response = send(member_browser, f"/p/{post_id}/bookmark",
+                    {"note": note, "remind_at": remind_at})
+    page = check_page(response)
+    assert response.status_code in (200, 302, 400, 413), page[:600]
+    if response.status_code == 302:
+        fresh()
+        saved = db.session.scalar(select(Bookmark.note).where(Bookmark.user_id == member.id))
+        assert saved is not None
+        check_page(member_browser.get("/bookmarks"), saved)
+    else:
+        refused()
+        kept = normalised(note).strip()
+        assert (not kept or str(escape(kept)) in page or str(escape(note)) in page
+                or str(escape(normalised(note))) in page), "the typed note was lost"
+    removed = send(member_browser, f"/p/{post_id}/bookmark/remove", {})
+    check_page(removed)
+    assert removed.status_code in (302, 404)
+
+
 # -- every form is covered ----------------------------------------------------------------------
 
 # POST endpoints whose only input is the CSRF token and the URL: nothing to type into.
@@ -1533,6 +1559,9 @@ BUTTONS = {
     # is refused: tests/test_notifications.py, hour 25).
     "notifications.read_all", "notifications.watch_thread", "notifications.watch_category",
     "notifications.watch_tag", "notifications.mute", "settings.notifications_settings",
+    # The post is in the path (removing is a button); the one-click unsubscribe takes
+    # only its signed token, in the path (tests/test_unsubscribe.py tampers with it).
+    "posts.remove_bookmark", "accounts.unsubscribe",
 }
 COVERED = {
     "accounts.register", "accounts.login", "accounts.login_code", "accounts.reset_request",
@@ -1548,7 +1577,7 @@ COVERED = {
     "moderation.restore", "moderation.resolve", "moderation.reject", "moderation.suspend",
     "moderation.reinstate", "moderation.ban", "admin.category_list", "admin.category_edit",
     "admin.label_list", "admin.label_edit", "admin.community_settings", "admin.user_role",
-    "admin.user_two_factor_reset", "posts.save_draft", "posts.discard_draft",
+    "admin.user_two_factor_reset", "posts.save_draft", "posts.discard_draft", "posts.bookmark",
 }
 
 
