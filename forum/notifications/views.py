@@ -133,31 +133,29 @@ _TOPIC_SAVED = {
 @bp.post("/c/<slug>/watch")
 def watch_category(slug):
     category = categories.category_by_slug(slug) or abort(404)
-    require(can_watch(current_user))
-    form = TopicWatchForm()
-    level = _topic_level(form)
-    if level is False:
-        flash(_("Please choose one of the levels."), "error")
-    else:
-        watching.set_category_level(current_user, category, level)
-        flash(_TOPIC_SAVED[form.level.data](category.name), "success")
-    return redirect(safe_next(form.next.data) if form.next.data
-                    else url_for("threads.category", slug=category.slug))
+    return _save_topic_level(watching.set_category_level, category, category.name,
+                             url_for("threads.category", slug=category.slug))
 
 
 @bp.post("/tag/<name>/watch")
 def watch_tag(name):
     tag = listings.find_tag(name) or abort(404)
+    return _save_topic_level(watching.set_tag_level, tag, f"#{tag.name}",
+                             url_for("threads.tag", name=tag.name))
+
+
+def _save_topic_level(set_level, topic, name: str, page: str):
+    """A category's or tag's watch buttons: the level saved with `set_level`, then back to
+    the page the button was on (or the topic's own `page`)."""
     require(can_watch(current_user))
     form = TopicWatchForm()
     level = _topic_level(form)
     if level is False:
         flash(_("Please choose one of the levels."), "error")
     else:
-        watching.set_tag_level(current_user, tag, level)
-        flash(_TOPIC_SAVED[form.level.data](f"#{tag.name}"), "success")
-    return redirect(safe_next(form.next.data) if form.next.data
-                    else url_for("threads.tag", name=tag.name))
+        set_level(current_user, topic, level)
+        flash(_TOPIC_SAVED[form.level.data](name), "success")
+    return redirect(safe_next(form.next.data) if form.next.data else page)
 
 
 @bp.post("/u/<username>/mute")
