@@ -17,7 +17,7 @@ from .models import CommunitySetting, ModerationEvent, User, utcnow
 @dataclass(frozen=True)
 class Setting:
     key: str
-    kind: type
+    kind: type  # int, bool or str (a long text: a list one per line, or Markdown)
     label: str  # lazy: shown in the reader's language, logged in English
     help: str
 
@@ -28,6 +28,24 @@ SETTINGS = [
                "(0 turns it off).")),
     Setting("REQUIRE_CONFIRMED_EMAIL_TO_POST", bool, _l("Confirmed email needed to post"),
             _l("Whether an account must confirm its email address before it writes.")),
+    # Health safety (/admin/safety, /admin/guidelines, /mod/templates).
+    Setting("CRISIS_PHRASES", str, _l("Crisis phrases"),
+            _l("One per line. A post containing one (as whole words, whatever the case "
+               "or accents) shows its author where to find help, and tells moderators.")),
+    Setting("HELPLINES", str, _l("Helplines"),
+            _l("One per line: region | name | number | web address | when it is open.")),
+    Setting("HELPLINE_REGION", str, _l("Helpline region"),
+            _l("Whose helplines are shown first: a region named in the list of helplines.")),
+    Setting("WATCHED_DOMAINS", str, _l("Watched domains"),
+            _l("One per line. A post linking one of these sites (or a site under it) waits "
+               "for a moderator, whoever wrote it.")),
+    Setting("NOTE_TEMPLATES", str, _l("Note templates"),
+            _l("The private notes moderators can start from. Each begins with a line "
+               "'## Name'; the lines after it are the note.")),
+    Setting("GUIDELINES", str, _l("Community guidelines"),
+            _l("The guidelines page, in Markdown.")),
+    Setting("IGNORED_BY_MANY", int, _l("Ignored by many"),
+            _l("A member ignored by this many others is shown to moderators.")),
 ]
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 
@@ -48,12 +66,17 @@ def get(key: str):
     return raw == "true" if setting.kind is bool else setting.kind(raw)
 
 
-def save(admin: User, *, hold_first_posts: int,
-         require_confirmed_email_to_post: bool) -> list[str]:
-    """Store the settings that changed, log each, and return their keys. Each setting
-    is named, so a form can only ever write these."""
-    values = {"HOLD_FIRST_POSTS": hold_first_posts,
-              "REQUIRE_CONFIRMED_EMAIL_TO_POST": require_confirmed_email_to_post}
+def get_lines(key: str) -> list[str]:
+    """A list setting (one entry per line): its non-empty lines, trimmed, without the
+    lines that start with '#' (comments for the admins who edit it)."""
+    return [line.strip() for line in get(key).splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def save(admin: User, values: dict[str, object]) -> list[str]:
+    """Store the settings that changed, log each, and return their keys. Only the
+    settings in SETTINGS can be written (a KeyError for any other key). A long text is
+    logged by name only: the log is not the place for its whole body."""
     changed = []
     for key, value in values.items():
         setting = BY_KEY[key]
@@ -64,7 +87,7 @@ def save(admin: User, *, hold_first_posts: int,
         row.value, row.updated_at, row.updated_by_id = text, utcnow(), admin.id
         db.session.add(row)
         with force_locale("en"):  # the log stores English; what is shown is translated
-            logged = f"{setting.label}: {text}"
+            logged = f"{setting.label}: {text}" if setting.kind is not str else str(setting.label)
         db.session.add(ModerationEvent(actor=admin, action="setting", reason=logged))
         changed.append(key)
     db.session.commit()

@@ -42,6 +42,15 @@ def _count(name: str, default: int = 0) -> int:
     return int(value)
 
 
+DATA = Path(__file__).parent / "data"
+
+
+def _data_text(name: str) -> str:
+    """A community list's default (forum/data/<name>), which admins may replace."""
+    path = DATA / name
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -148,6 +157,9 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_DRAFT": os.environ.get("RATELIMIT_DRAFT", "30 per minute;3000 per day"),
         # "This helped me" and choosing an answer, per member.
         "RATELIMIT_HELPFUL": os.environ.get("RATELIMIT_HELPFUL", "30 per minute;1000 per day"),
+        # Reading threads and profiles, per signed-in account: faster than a person could
+        # read is slowed (429) and shown to moderators (scraping a patient community).
+        "RATELIMIT_READ": os.environ.get("RATELIMIT_READ", "120 per minute;1500 per hour"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # Where links in mail sent from the command line point.
@@ -168,6 +180,23 @@ def load_config(instance_path: Path) -> dict:
         "DELETED_RETENTION_DAYS": _days("DELETED_RETENTION_DAYS", 30),
         # Whether an account must confirm its email address before it may write.
         "REQUIRE_CONFIRMED_EMAIL_TO_POST": _flag("REQUIRE_CONFIRMED_EMAIL_TO_POST", False),
+        # Health safety. Defaults for what admins edit at /admin/safety and
+        # /admin/guidelines (forum.community): crisis phrases (one per line, matched on
+        # whole words after folding case and accents), helplines, the region whose
+        # helplines are shown, watched domains (a post linking one is held), the
+        # moderators' note templates, and the community guidelines (Markdown).
+        "CRISIS_PHRASES": _data_text("crisis_phrases.txt"),
+        "HELPLINES": _data_text("helplines.txt"),
+        "HELPLINE_REGION": os.environ.get("HELPLINE_REGION", "").strip() or "UK",
+        "WATCHED_DOMAINS": _data_text("watched_domains.txt"),
+        "NOTE_TEMPLATES": _data_text("note_templates.md"),
+        "GUIDELINES": _data_text("guidelines.md"),
+        # A member ignored by this many others is shown to moderators.
+        "IGNORED_BY_MANY": _count("IGNORED_BY_MANY", 5),
+        # Articles: the next review is due this long after the last; "soon" on
+        # /articles/review is within REVIEW_SOON_DAYS of it.
+        "REVIEW_INTERVAL_DAYS": _days("REVIEW_INTERVAL_DAYS", 3 * 365),
+        "REVIEW_SOON_DAYS": _days("REVIEW_SOON_DAYS", 90),
         # Long posts are welcome; a request body past this is refused with 413.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -185,9 +185,9 @@ def user_two_factor_reset(username):
 def community_settings():
     form = CommunitySettingsForm(data={s.key: community.get(s.key) for s in community.SETTINGS})
     if form.validate_on_submit():
-        changed = community.save(
-            current_user, hold_first_posts=form.HOLD_FIRST_POSTS.data,
-            require_confirmed_email_to_post=form.REQUIRE_CONFIRMED_EMAIL_TO_POST.data)
+        changed = community.save(current_user, {
+            "HOLD_FIRST_POSTS": form.HOLD_FIRST_POSTS.data,
+            "REQUIRE_CONFIRMED_EMAIL_TO_POST": form.REQUIRE_CONFIRMED_EMAIL_TO_POST.data})
         flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for(".community_settings"))
     return render_template("admin/settings.html", form=form)

@@ -9,10 +9,12 @@ holds the shared types and enumerations); import from here: `from forum.models i
 
 from .base import (
     AccountRole,
+    AlertKind,
     EmailChoice,
     FlagReason,
     MailKind,
     NotificationKind,
+    ProfileVisibility,
     Role,
     TextSize,
     ThreadKind,
@@ -22,6 +24,7 @@ from .base import (
     utcnow,
 )
 from .content import (
+    ArticleReview,
     Category,
     Draft,
     EvidenceLabel,
@@ -34,13 +37,23 @@ from .content import (
     thread_tags,
 )
 from .mail import OutboxMessage
-from .moderation import CommunitySetting, Flag, ModerationEvent
-from .notifications import Bookmark, CategoryWatch, MemberMute, Notification, TagWatch, ThreadWatch
+from .moderation import CommunitySetting, Flag, ModerationEvent, SafetyAlert
+from .notifications import (
+    Bookmark,
+    CategoryWatch,
+    MemberIgnore,
+    MemberMute,
+    Notification,
+    TagWatch,
+    ThreadWatch,
+)
 from .reading import ThreadRead
 from .users import ExpertVerification, RecoveryCode, User, UserSession
 
 __all__ = [
     "AccountRole",
+    "AlertKind",
+    "ArticleReview",
     "Bookmark",
     "Category",
     "CategoryWatch",
@@ -53,6 +66,7 @@ __all__ = [
     "FlagReason",
     "HelpfulMark",
     "MailKind",
+    "MemberIgnore",
     "MemberMute",
     "ModerationEvent",
     "Notification",
@@ -60,9 +74,11 @@ __all__ = [
     "OutboxMessage",
     "Post",
     "PostRevision",
+    "ProfileVisibility",
     "RecoveryCode",
     "Reference",
     "Role",
+    "SafetyAlert",
     "Tag",
     "TagWatch",
     "TextSize",

@@ -115,6 +115,23 @@ class NotificationKind(enum.StrEnum):
     REMINDER = "reminder"          # a bookmark's reminder date came
 
 
+class ProfileVisibility(enum.StrEnum):
+    """Who may read a member's profile page (users.profile_visibility). Their posts link
+    to it whatever they choose."""
+
+    PUBLIC = "public"      # anyone, and search engines may index it
+    MEMBERS = "members"    # signed-in members only
+    NOINDEX = "noindex"    # anyone, but search engines are asked not to index it (default)
+
+
+class AlertKind(enum.StrEnum):
+    """What raised a safety alert in the moderators' queue (models.SafetyAlert)."""
+
+    CRISIS = "crisis"              # a published post with crisis language: someone may be at risk
+    FAST_READING = "fast_reading"  # an account reading faster than a person could (RATELIMIT_READ)
+    IGNORED = "ignored"            # a member ignored by many others
+
+
 class MailKind(enum.StrEnum):
     """What an outbox row is: account mail (sign-in links, confirmations: always sent,
     no unsubscribe), or a notification or digest (respects the member's email choice,

@@ -113,6 +113,16 @@ class Thread(db.Model):
     # When its answer was marked, while that reply is public (derived, like the
     # counters: forum.domain.visibility); lists filter on it without joining posts.
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An evidence label's optional citation (a DOI or a PMID, checked like references).
+    label_doi: Mapped[str | None] = mapped_column(String(200))
+    label_pmid: Mapped[str | None] = mapped_column(String(12))
+    # Signed-out visitors see only the title and the opening post's first 250 characters.
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Articles: when last reviewed and when the next review is due, copied from the
+    # newest ArticleReview (lists filter on them without joining). Editing the text
+    # does not move these.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     category: Mapped[Category] = relationship()
     label: Mapped[EvidenceLabel | None] = relationship()
@@ -173,6 +183,9 @@ class Post(db.Model):
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     # A new member's post waiting for a moderator; shown only to them and moderators.
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it waits, when not only because the author is new ("links to a watched
+    # domain: example.com"), stored in English.
+    held_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     label_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_labels.id"))
     label_note: Mapped[str] = mapped_column(Text, default="")
     labelled_by_id: Mapped[int | None] = mapped_column(
@@ -181,6 +194,8 @@ class Post(db.Model):
     labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Marked as its thread's answer by the starter or a moderator (forum.domain.helpful).
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    label_doi: Mapped[str | None] = mapped_column(String(200))
+    label_pmid: Mapped[str | None] = mapped_column(String(12))
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -265,6 +280,23 @@ class Reference(db.Model):
     @property
     def pubmed_url(self) -> str | None:
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else None
+
+
+class ArticleReview(db.Model):
+    """A verified expert's review of an article ("page last reviewed"), and when the
+    next is due. The newest one is the article's; older ones are its history."""
+
+    __tablename__ = "article_reviews"
+    __table_args__ = (Index("ix_article_reviews_thread_reviewed", "thread_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    reviewer: Mapped[User | None] = relationship()
 
 
 class Draft(db.Model):

@@ -75,6 +75,25 @@ class MemberMute(db.Model):
     muted: Mapped[User] = relationship(foreign_keys=[muted_user_id])
 
 
+class MemberIgnore(db.Model):
+    """A member ignored by another: their posts collapse for the one who ignores them
+    ("a post by someone you ignore — show"). Staff cannot be ignored
+    (permissions.can_ignore)."""
+
+    __tablename__ = "member_ignores"
+    __table_args__ = (
+        CheckConstraint("user_id <> ignored_user_id", name="ck_member_ignores_self"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # "Ignored by many" counts by this column.
+    ignored_user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ignored: Mapped[User] = relationship(foreign_keys=[ignored_user_id])
+
+
 class Notification(db.Model):
     """One thing a member is told about, once. `event` names what caused it ("post:12",
     "answer:12", "moderation:7", "reminder:3"): one notification per event per member.

@@ -23,6 +23,7 @@ from ..extensions import db
 from .base import (
     AccountRole,
     EmailChoice,
+    ProfileVisibility,
     Role,
     TextSize,
     UTCDateTime,
@@ -43,6 +44,8 @@ class User(UserMixin, db.Model):
         CheckConstraint(_in("text_size", TextSize), name="ck_users_text_size"),
         CheckConstraint(_in("email_notifications", EmailChoice),
                         name="ck_users_email_notifications"),
+        CheckConstraint(_in("profile_visibility", ProfileVisibility),
+                        name="ck_users_profile_visibility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +98,11 @@ class User(UserMixin, db.Model):
     quiet_until: Mapped[int | None] = mapped_column(SmallInteger)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who may read their profile page (ProfileVisibility): public but not indexed unless
+    # they choose otherwise.
+    profile_visibility: Mapped[str] = mapped_column(
+        String(16), default=ProfileVisibility.NOINDEX.value,
+        server_default=ProfileVisibility.NOINDEX.value)
 
     # The approved verification behind the "Verified expert" badge, if any;
     # services keep at most one approved verification per user.
