@@ -203,6 +203,28 @@ def has_links(html_text: str) -> bool:
     return bool(_LINK.search(html_text))
 
 
+_HREF = re.compile(r"<a\s(?!class=\"mention\")[^>]*\bhref=\"([^\"]*)\"")
+
+
+def link_hosts(html_text: str) -> set[str]:
+    """The host names rendered HTML links to (lower case), bare addresses included: the
+    renderer turned them into links, so they are read back from its output."""
+    hosts = set()
+    for href in _HREF.findall(html_text):
+        match = re.match(r"[a-z][a-z0-9+.-]*://([^/?#]+)", unescape_attr(href), re.IGNORECASE)
+        if match:
+            host = match.group(1).rsplit("@", 1)[-1].split(":")[0].rstrip(".").lower()
+            try:
+                hosts.add(host.encode("idna").decode("ascii"))
+            except UnicodeError:
+                hosts.add(host)
+    return hosts
+
+
+def unescape_attr(value: str) -> str:
+    return Markup(value).unescape()
+
+
 # Where one block of text ends and the next begins, so "</p><p>" leaves a space.
 _BLOCK_TAG = re.compile(
     r"<(?=/?(?:p|li|ul|ol|h[1-6]|blockquote|pre|br|hr|table|tr|td|th|div)\b)", re.IGNORECASE)

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..locking import lock_for_update
 from ..models import Post, PostRevision, Thread, User, utcnow
 from ..permissions import Refused, can_reply, needs_review, visible_posts
-from . import moderation, notifications, visibility, watching
+from . import moderation, notifications, safety, visibility, watching
 
 
 def existing_submission(token: str | None, author: User) -> Post | None:
@@ -108,14 +108,17 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
         written_at = at or utcnow()  # under the lock, so times order like the writes
         post = new_post(thread, author, body, written_at, token)
         watching.auto_watch(author, thread)
-        if needs_review(author, post.body_html,
-                        lambda: moderation.approved_post_count(author, excluding=post)):
+        if safety.hold_if_watched(post, post.body_html):
+            pass
+        elif needs_review(author, post.body_html,
+                          lambda: moderation.approved_post_count(author, excluding=post)):
             visibility.hold(post)
         else:
             # Recounted from the rows under the thread's lock, so concurrent replies
             # each see the others' and no count drifts.
             visibility.refresh_thread(thread)
             notifications.post_published(post)
+        safety.written(post)
         return post
 
     return write_once(submission, author, write, body)
@@ -150,12 +153,23 @@ def revise(post: Post, editor: User, body: str) -> bool:
 
 
 def edit_post(post: Post, editor: User, body: str) -> bool:
+    words_before, html_before = post.body_source, post.body_html
     changed = revise(post, editor, body)
     visibility.words_changed(post)
     if changed:
-        notifications.post_published(post, edited=True)
+        edited(post, words_before, html_before)
     db.session.commit()
     return changed
+
+
+def edited(post: Post, words_before: str, html_before: str, html: str | None = None,
+           *also: str, notify: bool = True) -> None:
+    """After an edit changed what a post shows: held when it adds a link to a watched
+    domain (`html`, everything it shows, rendered), else its readers are told (when
+    `notify`: its body changed); crisis language it adds raises an alert either way."""
+    if not safety.hold_if_watched(post, html or post.body_html, html_before) and notify:
+        notifications.post_published(post, edited=True)
+    safety.written(post, words_before, *also)
 
 
 def delete_post(post: Post, by: User) -> None:

@@ -18,8 +18,8 @@ from ..extensions import db
 from ..locking import insert_on_conflict
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
 from ..permissions import needs_review
-from . import moderation, notifications, visibility, watching
-from .posts import edit_post, new_post, revise, write_once
+from . import moderation, notifications, safety, visibility, watching
+from .posts import edit_post, edited, new_post, revise, write_once
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -177,13 +177,21 @@ def _new_thread(
     db.session.add(thread)
     opening = new_post(thread, author, body, at, submission, is_opening=True)
     # Joined as str: `Markup + str` would escape the str, and hide its links.
-    if needs_review(author, "".join((opening.body_html, _rendered_fields(thread))),
-                    lambda: moderation.approved_post_count(author, excluding=opening)):
+    shown = "".join((opening.body_html, _rendered_fields(thread)))
+    if safety.hold_if_watched(opening, shown):
+        pass
+    elif needs_review(author, shown,
+                      lambda: moderation.approved_post_count(author, excluding=opening)):
         visibility.hold(opening)
     watching.auto_watch(author, thread)
     if opening.held_at is None:
         notifications.post_published(opening)
+    safety.written(opening, "", *_own_words(thread))
     return opening
+
+
+def _own_words(thread: Thread) -> list[str]:
+    return [thread.title, thread.summary or ""]
 
 
 def _rendered_fields(thread: Thread) -> str:
@@ -240,6 +248,9 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body:
                 summary: str | None = None, disclosure: str | None = None,
                 references: list[Citation] | None = None) -> None:
     """The opening post's author (or a moderator) changes the thread and its first post."""
+    opening = opening_post(thread)
+    words_before = "\n".join((opening.body_source, *_own_words(thread)))
+    html_before = "".join((opening.body_html, _rendered_fields(thread)))
     title = text.normalise(title).strip()
     thread.title, thread.slug, thread.tags = title, slugify(title), _tags(tags)
     if thread.is_article:
@@ -249,9 +260,10 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body:
             Reference(position=i, citation=ref.citation, doi=ref.doi, pmid=ref.pmid)
             for i, ref in enumerate(references or [])
         ]
-    opening = opening_post(thread)
-    if revise(opening, editor, body):
-        notifications.post_published(opening, edited=True)
+    changed = revise(opening, editor, body)
+    shown = "".join((opening.body_html, _rendered_fields(thread)))
+    if changed or shown != html_before:
+        edited(opening, words_before, html_before, shown, *_own_words(thread), notify=changed)
     visibility.words_changed(opening)
     db.session.commit()
 

@@ -120,9 +120,11 @@ def unhide(post: Post) -> bool:
     return True
 
 
-def hold(post: Post) -> None:
-    """Put a just-written post in the review queue."""
+def hold(post: Post, reason: str = "") -> None:
+    """Put a just-written (or just-edited) post in the review queue; `reason` (English,
+    stored) says why when it is not only that the author is new."""
     post.held_at = post.created_at or utcnow()
+    post.held_reason = reason
     post_changed(post)
 
 

@@ -29,7 +29,14 @@ from ..web.pages import apply_label, render_thread
 from ..web.paging import requested_page, require_page_exists
 from ..web.sending import send_once
 from ..web.urls import post_url, thread_url
-from ..web.writing import ArticleEditForm, EditPostForm, FlagForm, ReplyForm, ThreadEditForm
+from ..web.writing import (
+    ArticleEditForm,
+    EditPostForm,
+    FlagForm,
+    ReplyForm,
+    ThreadEditForm,
+    ready_to_send,
+)
 from .forms import BookmarkForm, DraftForm
 
 bp = Blueprint("posts", __name__)
@@ -62,7 +69,7 @@ def reply(thread_id):
     require(can_view_thread(current_user, thread))
     require(can_reply(current_user, thread))
     form = ReplyForm()
-    if form.validate_on_submit() and not form.preview.data:
+    if ready_to_send(form):
         post = send_once(form, "reply", lambda: posts.add_reply(
             thread, current_user, form.body.data, submission=form.submission.data),
             lambda post: _("Your reply is waiting for a moderator to approve it.")
@@ -103,7 +110,7 @@ def edit(post_id):
     post = _load_post(post_id)
     require(can_edit_post(current_user, post))
     form = _edit_form(post)
-    if form.validate_on_submit() and not form.preview.data:
+    if ready_to_send(form):
         try:
             threads.save_edit(post, current_user, **_edited(form))
         except threads.WritingError as error:

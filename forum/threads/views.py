@@ -19,7 +19,7 @@ from ..web.pages import apply_label, render_thread
 from ..web.paging import requested_page, require_page_exists
 from ..web.sending import send_once
 from ..web.urls import thread_url
-from ..web.writing import ArticleForm, DiscussionForm, ReplyForm
+from ..web.writing import ArticleForm, DiscussionForm, ReplyForm, ready_to_send
 
 bp = Blueprint("threads", __name__)
 
@@ -75,7 +75,7 @@ def new_discussion(slug):
     category = categories.category_by_slug(slug) or abort(404)
     require(can_start_discussion(current_user, category))
     form = DiscussionForm()
-    if form.validate_on_submit() and not form.preview.data:
+    if ready_to_send(form):
         thread = send_once(form, "discussion", lambda: threads.start_discussion(
             current_user, category, form.title.data, form.body.data,
             threads.tags_for(form.title.data, form.tags.data),
@@ -97,7 +97,7 @@ def new_article():
     form = ArticleForm()
     if not form.is_submitted():
         form.disclosure.data = current_user.conflicts
-    if form.validate_on_submit() and not form.preview.data:
+    if ready_to_send(form):
         category = category or abort(404)
         thread = send_once(form, "article", lambda: threads.publish_article(
             current_user, category, form.title.data, form.summary.data, form.body.data,

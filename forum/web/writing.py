@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..domain import labels, threads
+from ..domain import labels, safety, threads
 from ..models import FlagReason
 from .forms import ForumForm, LabelField
 
@@ -55,7 +55,53 @@ class _ReferencesField(TextAreaField):
             raise ValidationError(str(error)) from None
 
 
-class DiscussionForm(ForumForm):
+class WritingForm(ForumForm):
+    """A form that publishes what a member wrote. When the text has crisis language or
+    personal information, sending it shows the writing check first (ready_to_send);
+    "Post as written" (`confirmed`) sends it again past the check."""
+    confirmed = SubmitField(_l("Post as written"))
+
+    # The fields whose words are checked, and whose personal information is shown.
+    checked_fields = ("title", "summary", "body")
+
+
+class WritingCheck:
+    """What the check above a writing form says: the crisis phrases found (with the
+    helplines to show), and each field holding personal information, marked."""
+
+    def __init__(self, form, with_crisis: bool):
+        fields = [form[name] for name in form.checked_fields if name in form]
+        words = "\n".join(field.data or "" for field in fields)
+        self.crisis = bool(with_crisis and safety.crisis_phrases(words))
+        self.helplines = safety.helplines() if self.crisis else []
+        self.personal = []
+        for field in fields:
+            findings = safety.personal_info(field.data or "")
+            if findings:
+                self.personal.append((field.label.text, safety.marked(field.data, findings)))
+        self.confirmable = with_crisis
+
+    def __bool__(self) -> bool:
+        return self.crisis or bool(self.personal)
+
+
+def ready_to_send(form) -> bool:
+    """Whether a writing form may publish now: sent, valid, not a preview, and checked.
+    A preview warns about personal information; a send with crisis language or personal
+    information comes back as the form with the check above it (`form.check`), the text
+    kept, until "Post as written" or a text the check finds nothing in."""
+    form.check = None
+    if not form.validate_on_submit():
+        return False
+    if form.preview.data:
+        form.check = WritingCheck(form, with_crisis=False) or None
+        return False
+    if not form.confirmed.data:
+        form.check = WritingCheck(form, with_crisis=True) or None
+    return form.check is None
+
+
+class DiscussionForm(WritingForm):
     title = LabelField(
         _l("Title"), validators=[
             DataRequired(message=_l("Please give your discussion a title.")),
@@ -104,7 +150,7 @@ class ArticleForm(DiscussionForm):
     submit = SubmitField(_l("Publish"))
 
 
-class ThreadEditForm(ForumForm):
+class ThreadEditForm(WritingForm):
     title = DiscussionForm.title
     tags = DiscussionForm.tags
     body = DiscussionForm.body
@@ -118,7 +164,7 @@ class ArticleEditForm(ThreadEditForm):
     disclosure = ArticleForm.disclosure
 
 
-class ReplyForm(ForumForm):
+class ReplyForm(WritingForm):
     body = TextAreaField(
         _l("Your reply"),
         validators=[DataRequired(message=_l("Please write something before sending.")),
@@ -132,7 +178,7 @@ class ReplyForm(ForumForm):
     submit = SubmitField(_l("Send reply"))
 
 
-class EditPostForm(ForumForm):
+class EditPostForm(WritingForm):
     body = ReplyForm.body
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Save changes"))
