@@ -117,7 +117,8 @@ def register_template_globals(app: Flask) -> None:
                                  site_name=app.config["SITE_NAME"], now_utc=utcnow,
                                  page_language=page_language, language_names=i18n.language_names,
                                  action_label=log_words.action_label,
-                                 log_reason=log_words.log_reason)
+                                 log_reason=log_words.log_reason,
+                                 held_reason=log_words.held_reason)
     app.context_processor(lambda: {"reading": preferences.current()})
     app.jinja_env.filters.update(
         excerpt=text.excerpt,

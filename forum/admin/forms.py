@@ -11,8 +11,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
+from ..domain import safety
 from ..web.forms import ForumForm
 from ..web.writing import reason_field
 
@@ -79,3 +87,46 @@ class CommunitySettingsForm(ForumForm):
     )
     REQUIRE_CONFIRMED_EMAIL_TO_POST = BooleanField(
         _l("Members must confirm their email address before they post"))
+
+
+class SafetyListsForm(ForumForm):
+    """The health-safety lists (/admin/safety): each checked line by line, so a bad
+    line is refused by its number and nothing is half saved."""
+    CRISIS_PHRASES = TextAreaField(
+        _l("Crisis phrases"), validators=[Optional(), Length(max=20_000)],
+        description=_l("One per line, as whole words; case and accents do not matter. "
+                       "Lines starting with # are notes."))
+    HELPLINES = TextAreaField(
+        _l("Helplines"), validators=[Optional(), Length(max=20_000)],
+        description=_l("One per line: region | name | number | web address | when it is "
+                       "open. A number made of digits becomes a link that dials it."))
+    HELPLINE_REGION = SelectField(_l("Helpline region (shown first)"), validate_choice=False)
+    WATCHED_DOMAINS = TextAreaField(
+        _l("Watched domains"), validators=[Optional(), Length(max=20_000)],
+        description=_l("One host name per line, such as clinic.example. A post linking one "
+                       "(or a site under it) waits for a moderator, whoever wrote it."))
+
+    def validate_HELPLINES(self, field):
+        try:
+            lines = safety.parse_helplines(field.data or "")
+        except safety.HelplineError as error:
+            raise ValidationError(_l(
+                "Line %(number)s is not a helpline: write region | name | number | web "
+                "address | when it is open, with a region, a name, and a number or a web "
+                "address.", number=error.line)) from None
+        self.HELPLINE_REGION.choices = [(r, r) for r in safety.regions(lines)] or [
+            (self.HELPLINE_REGION.data, self.HELPLINE_REGION.data)]
+
+    def validate_HELPLINE_REGION(self, field):
+        if self.HELPLINES.errors:
+            return
+        regions = safety.regions(safety.parse_helplines(self.HELPLINES.data or ""))
+        if regions and field.data not in regions:
+            raise ValidationError(_l("Choose one of the regions in the list of helplines."))
+
+    def validate_WATCHED_DOMAINS(self, field):
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            if line.strip() and not line.strip().startswith("#") and not safety.host_name(line):
+                raise ValidationError(_l(
+                    "Line %(number)s is not a host name: write one site per line, such as "
+                    "clinic.example.", number=number))

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import community
-from ..domain import accounts, categories, events, labels, members, verification
+from ..domain import accounts, categories, events, labels, members, safety, verification
 from ..extensions import db
 from ..models import Category, EvidenceLabel, ExpertVerification
 from ..permissions import (
@@ -26,6 +26,7 @@ from .forms import (
     DecisionForm,
     EvidenceLabelForm,
     RoleForm,
+    SafetyListsForm,
     TwoFactorResetForm,
 )
 
@@ -191,6 +192,24 @@ def community_settings():
         flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
         return redirect(url_for(".community_settings"))
     return render_template("admin/settings.html", form=form)
+
+
+SAFETY_LISTS = ("CRISIS_PHRASES", "HELPLINES", "HELPLINE_REGION", "WATCHED_DOMAINS")
+
+
+@bp.route("/admin/safety", methods=["GET", "POST"])
+def safety_lists():
+    """Crisis phrases, helplines and their region, watched domains: saved together,
+    each change logged (community.save), or refused with the text kept."""
+    form = SafetyListsForm(data={key: community.get(key) for key in SAFETY_LISTS})
+    form.HELPLINE_REGION.choices = safety.regions(safety.helplines()) or [
+        form.HELPLINE_REGION.data]
+    if form.validate_on_submit():
+        changed = community.save(current_user, {key: form[key].data for key in SAFETY_LISTS})
+        flash(_("The safety lists are saved.") if changed else _("Nothing changed."),
+              "success")
+        return redirect(url_for(".safety_lists"))
+    return render_template("admin/safety.html", form=form)
 
 
 # -- expert verification ------------------------------------------------------------

@@ -36,6 +36,7 @@ from ..web.writing import (
     ReplyForm,
     ThreadEditForm,
     ready_to_send,
+    waiting,
 )
 from .forms import BookmarkForm, DraftForm
 
@@ -72,7 +73,7 @@ def reply(thread_id):
     if ready_to_send(form):
         post = send_once(form, "reply", lambda: posts.add_reply(
             thread, current_user, form.body.data, submission=form.submission.data),
-            lambda post: _("Your reply is waiting for a moderator to approve it.")
+            lambda post: waiting(_("Your reply is waiting for a moderator to approve it."), post)
             if post.is_held else _("Your reply is posted."))
         if post is not None:
             return redirect(post_url(post))
@@ -117,7 +118,9 @@ def edit(post_id):
             form.form_errors.append(str(error))
         else:
             drafts.forget_posted(current_user)
-            flash(_("Your changes are saved."), "success")
+            flash(waiting(_("Your changes are saved and wait for a moderator."), post)
+                  if post.held_reason and post.is_held else _("Your changes are saved."),
+                  "success")
             return redirect(post_url(post))
     drafts.prepare(form)
     return render_template("posts/edit.html", form=form, post=post,

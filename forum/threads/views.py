@@ -19,7 +19,7 @@ from ..web.pages import apply_label, render_thread
 from ..web.paging import requested_page, require_page_exists
 from ..web.sending import send_once
 from ..web.urls import thread_url
-from ..web.writing import ArticleForm, DiscussionForm, ReplyForm, ready_to_send
+from ..web.writing import ArticleForm, DiscussionForm, ReplyForm, ready_to_send, waiting
 
 bp = Blueprint("threads", __name__)
 
@@ -80,7 +80,8 @@ def new_discussion(slug):
             current_user, category, form.title.data, form.body.data,
             threads.tags_for(form.title.data, form.tags.data),
             submission=form.submission.data,
-        ), lambda thread: _("Your discussion is waiting for a moderator to approve it.")
+        ), lambda thread: waiting(_("Your discussion is waiting for a moderator to approve "
+                                    "it."), threads.opening_post(thread))
             if thread.hidden_at else _("Your discussion is posted."))
         if thread is not None:
             return redirect(thread_url(thread))
@@ -104,7 +105,9 @@ def new_article():
             threads.tags_for(form.title.data, form.tags.data),
             threads.parse_references(form.references.data), form.disclosure.data or "",
             submission=form.submission.data,
-        ), lambda thread: _("Your article is published."))
+        ), lambda thread: waiting(_("Your article is waiting for a moderator to approve it."),
+                                  threads.opening_post(thread))
+            if thread.hidden_at else _("Your article is published."))
         if thread is not None:
             return redirect(thread_url(thread))
     drafts.prepare(form)

@@ -79,3 +79,13 @@ def log_reason(action: str, reason: str | None) -> str:
         return _("%(old)s → %(new)s", old=ROLE_NAMES.get(found[1], found[1]),
                  new=ROLE_NAMES.get(found[2], found[2]))
     return reason
+
+
+_WATCHED = re.compile(r"links to a watched domain: (\S+)")
+
+
+def held_reason(reason: str | None) -> str:
+    """Why a held post waits (Post.held_reason, stored in English), in the reader's words."""
+    if reason and (found := _WATCHED.fullmatch(reason)):
+        return _("It links to a watched domain: %(domain)s.", domain=found[1])
+    return reason or ""

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..domain import labels, safety, threads
 from ..models import FlagReason
+from . import log_words
 from .forms import ForumForm, LabelField
 
 TITLE = (5, 150)
@@ -99,6 +100,13 @@ def ready_to_send(form) -> bool:
     if not form.confirmed.data:
         form.check = WritingCheck(form, with_crisis=True) or None
     return form.check is None
+
+
+def waiting(message: str, post) -> str:
+    """`message` (it waits for a moderator), with why when that is not only that the
+    author is new (a link to a watched domain)."""
+    reason = log_words.held_reason(post.held_reason)
+    return f"{message} {reason}" if reason else message
 
 
 class DiscussionForm(WritingForm):
