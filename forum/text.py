@@ -208,10 +208,14 @@ _HREF = re.compile(r"<a\s(?!class=\"mention\")[^>]*\bhref=\"([^\"]*)\"")
 
 def link_hosts(html_text: str) -> set[str]:
     """The host names rendered HTML links to (lower case), bare addresses included: the
-    renderer turned them into links, so they are read back from its output."""
+    renderer turned them into links, so they are read back from its output. An address
+    written out with its scheme counts too where the renderer left it as text (a name
+    under a top-level domain it does not know)."""
     hosts = set()
-    for href in _HREF.findall(html_text):
-        match = re.match(r"[a-z][a-z0-9+.-]*://([^/?#]+)", unescape_attr(href), re.IGNORECASE)
+    addresses = [unescape_attr(href) for href in _HREF.findall(html_text)]
+    addresses += re.findall(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"']+", plain(html_text), re.IGNORECASE)
+    for address in addresses:
+        match = re.match(r"[a-z][a-z0-9+.-]*://([^/?#]+)", address, re.IGNORECASE)
         if match:
             host = match.group(1).rsplit("@", 1)[-1].split(":")[0].rstrip(".").lower()
             try:
