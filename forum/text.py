@@ -29,6 +29,7 @@ milliseconds; an idle core takes roughly a quarter of that. Edits and previews a
 rate limited per member as well (RATELIMIT_EDIT).
 """
 
+import html
 import re
 import unicodedata
 from functools import partial
@@ -212,7 +213,7 @@ def link_hosts(html_text: str) -> set[str]:
     written out with its scheme counts too where the renderer left it as text (a name
     under a top-level domain it does not know)."""
     hosts = set()
-    addresses = [unescape_attr(href) for href in _HREF.findall(html_text)]
+    addresses = [html.unescape(href) for href in _HREF.findall(html_text)]
     addresses += re.findall(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"']+", plain(html_text), re.IGNORECASE)
     for address in addresses:
         match = re.match(r"[a-z][a-z0-9+.-]*://([^/?#]+)", address, re.IGNORECASE)
@@ -223,10 +224,6 @@ def link_hosts(html_text: str) -> set[str]:
             except UnicodeError:
                 hosts.add(host)
     return hosts
-
-
-def unescape_attr(value: str) -> str:
-    return Markup(value).unescape()
 
 
 # Where one block of text ends and the next begins, so "</p><p>" leaves a space.

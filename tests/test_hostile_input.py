@@ -207,7 +207,7 @@ EXAMPLES = {
     "reject held post": 25, "suspend/reinstate": 30, "ban": 20, "admin category": 45,
     "admin label": 45, "admin settings": 25, "admin role": 15, "admin two-step reset": 10,
     "verification decision": 25, "revoke expert": 15, "search": 60, "paths and queries": 100,
-    "draft": 40, "bookmark": 40,
+    "draft": 40, "bookmark": 40, "admin safety lists": 30,
 }
 
 
@@ -348,8 +348,11 @@ def check_refused(response, kept: dict[str, str], status: int = 200) -> str:
         assert response.request.content_length > current_app.config["MAX_CONTENT_LENGTH"]
         assert "too large" in page
         return page
-    assert response.status_code == status, page[:600]
-    assert 'class="error-summary"' in page, "refused without saying why"
+    checked = (response.status_code == 200 and 'id="writing-check"' in page
+               and 'class="error-summary"' not in page)
+    if not checked:  # else the writing check (personal information): kept, not refused
+        assert response.status_code == status, page[:600]
+        assert 'class="error-summary"' in page, "refused without saying why"
     for name, value in kept.items():
         # Text fields come back as they would be stored (forum.forms.ForumForm); number
         # fields exactly as typed.
@@ -1236,6 +1239,23 @@ def test_admin_community_settings(admin_browser, hold, confirmed):
         check_page(admin_browser.get(response.headers["Location"]))
     else:
         check_refused(response, {"HOLD_FIRST_POSTS": sent(hold)})
+
+
+@hostile_settings("admin safety lists")
+@given(fields=overrides("CRISIS_PHRASES", "HELPLINES", "WATCHED_DOMAINS"),
+       region=mostly("UK", "US", "Mars", ""))
+def test_admin_safety_lists(app, admin_browser, fields, region):
+    payload("admin safety lists")
+    data = {"CRISIS_PHRASES": "want to die", "WATCHED_DOMAINS": "clinic.example",
+            "HELPLINES": "UK | Samaritans | 116 123 | samaritans.org | 24 hours",
+            "HELPLINE_REGION": region, **fields}
+    response = send(admin_browser, "/admin/safety", data)
+    if response.status_code == 302:
+        page = check_page(admin_browser.get(response.headers["Location"]))
+        assert str(escape(normalised(data["HELPLINES"]))) in page
+    else:
+        check_refused(response, {name: normalised(value) for name, value in data.items()
+                                 if name != "HELPLINE_REGION"})
 
 
 @hostile_settings("admin role")

@@ -83,7 +83,7 @@ def nhs_number_valid(digits: str) -> bool:
     """The NHS number's modulus 11 check: weights 10 to 2 on the first nine digits."""
     if len(digits) != 10 or not digits.isdigit():
         return False
-    check = 11 - sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1))) % 11
+    check = 11 - sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
     check = 0 if check == 11 else check
     return check != 10 and check == int(digits[9])
 
