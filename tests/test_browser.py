@@ -219,6 +219,7 @@ PAGES = [
     PageType("admin-labels", "/admin/labels", ADMIN),
     PageType("admin-verifications", "/admin/verifications", ADMIN),
     PageType("admin-settings", "/admin/settings", ADMIN),
+    PageType("admin-safety", "/admin/safety", ADMIN),
     PageType("not-found", "/no-such-page", ROLES, status=404),
 ]
 NORMAL, LARGE_CONTRAST = "normal", "largest-contrast"
@@ -470,6 +471,33 @@ def test_signing_in_writing_replying_and_reporting_by_keyboard_alone(demo, visit
     visitor.tab_to(send, trail)
     visitor.press_and_wait("Space")
     assert "The moderators will look at it" in visitor.page.inner_text(".flashes")
+    assert_clean(visitor, trail)
+
+
+def test_the_writing_check_by_keyboard_alone(demo, visitors):
+    """Crisis language and a phone number in a new discussion: the check page (helplines,
+    the number marked) passes axe, and Tab reaches "Post as written", which posts. A
+    preview with personal information shows the warning, and passes axe too."""
+    visitor = visitors("member")
+    trail: list[dict] = []
+    visitor.open("/c/living-with-ms/new")
+    type_into(visitor, "e.id === 'title'", "A very hard week", trail)
+    type_into(visitor, "e.id === 'body'",
+              "Honestly I want to die some days. Text me on 07700 900123.", trail)
+    visitor.tab_to("e.name === 'preview'", trail)
+    visitor.press_and_wait("Enter")
+    assert "This will be public" in visitor.page.inner_text(".writing-check")
+    assert visitor.page.inner_text("mark") == "07700 900123"
+    assert_no_axe_violations(visitor, "the personal information warning on preview")
+    visitor.tab_to("e.classList.contains('button-primary') && e.name === 'submit'", trail)
+    visitor.press_and_wait("Enter")
+    check = visitor.page.inner_text(".writing-check")
+    assert "Samaritans" in check and "This will be public" in check
+    assert visitor.page.get_attribute("a[href='tel:116123']", "href") == "tel:116123"
+    assert_no_axe_violations(visitor, "the crisis check page")
+    visitor.tab_to("e.name === 'confirmed'", trail)
+    visitor.press_and_wait("Enter")
+    assert visitor.page.inner_text("h1") == "A very hard week"
     assert_clean(visitor, trail)
 
 

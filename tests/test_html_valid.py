@@ -206,6 +206,10 @@ def expert_forms(browser: Browser, demo):
         "title": "Vitamin D and MS", "summary": "What the trials say.", "body": RICH_BODY,
         "tags": "vitamin-d", "references": "Smith J. A trial. doi:10.1000/xyz123\nPMID: 12345678",
         "disclosure": "None.", "preview": "y"}), 200
+    yield "new article, the writing check", browser.submit("/articles/new", {
+        "title": "Vitamin D and MS", "summary": "What the trials say.",
+        "body": "Some weeks I want to die. Ring me on 07700 900123.", "tags": "vitamin-d",
+        "references": "Smith J. A trial. doi:10.1000/xyz123", "disclosure": "None."}), 200
 
 
 def moderator_forms(browser: Browser, demo):
@@ -230,6 +234,9 @@ def admin_forms(browser: Browser, demo):
     yield "new label errors", browser.submit("/admin/labels", {}), 200
     yield "community settings errors", browser.submit("/admin/settings",
                                                       {"HOLD_FIRST_POSTS": "99"}), 200
+    yield "safety lists", browser.get("/admin/safety"), 200
+    yield "safety lists errors", browser.submit("/admin/safety", {
+        "HELPLINES": "UK | no parts", "WATCHED_DOMAINS": "not a domain"}), 200
 
 
 WHAT_FORMS_SHOW = {"anonymous": anonymous_forms, "member": member_forms,
