@@ -60,8 +60,8 @@ def apply_label(target, back):
     """Shared by thread and post labelling: apply the chosen label (or none)."""
     form = label_choices(LabelForm())
     if not form.validate_on_submit():
-        if form.citation.errors or form.note.errors:  # typed text: kept on the error page
-            abort(400, " ".join(map(str, form.citation.errors + form.note.errors)))
+        if form.citation.errors:  # a citation was typed: kept on the error page
+            abort(400, " ".join(map(str, form.citation.errors)))
         flash(_("Please choose a label from the list."), "error")
         return redirect(back)
     label = labels.in_use(form.label.data)
