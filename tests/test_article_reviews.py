@@ -99,7 +99,8 @@ def test_a_typo_edit_keeps_the_review_dates(app, research, expert):
     response = author.submit(f"/p/{post_id}/edit", {
         "title": article.title, "summary": article.summary, "tags": "researchspeak",
         "body": "## Background\n\nAssociation is not causation (typo fixed).",
-        "references": "Glenn JD, Mowry EM. J Interferon Cytokine Res. 2016. doi:10.1089/jir.2015.0177",
+        "references": "Glenn JD, Mowry EM. J Interferon Cytokine Res. 2016. "
+                      "doi:10.1089/jir.2015.0177",
         "disclosure": article.disclosure})
     assert response.status_code == 302, page(response)
     db.session.expire_all()

@@ -45,8 +45,8 @@ def test_an_admin_previews_then_saves_and_it_is_logged(app, admin):
 
 
 def test_the_guidelines_are_rendered_safely(app, admin):
-    signed_in(app, admin).submit("/admin/guidelines",
-                                 {"GUIDELINES": "Hi <script>alert(1)</script> [x](javascript:alert(1))"})
+    hostile = "Hi <script>alert(1)</script> [x](javascript:alert(1))"
+    signed_in(app, admin).submit("/admin/guidelines", {"GUIDELINES": hostile})
     shown = page(app.test_client().get("/guidelines"))
     assert "<script>alert" not in shown and 'href="javascript' not in shown
 

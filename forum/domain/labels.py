@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -50,7 +51,8 @@ def parse_citation(raw: str) -> Citation | None:
         raise WritingError(_("The citation needs a DOI (10.…) or a PubMed id (PMID: …)."))
     doi = doi.group(1).rstrip(".,;)]") if doi else None
     if doi and len(doi) > DOI_MAX:
-        raise WritingError(_("That DOI is longer than %(max)s characters.", max=DOI_MAX))
+        raise WritingError(_("That DOI is longer than %(max)s characters.",
+                             max=format_number(DOI_MAX)))
     if pmid:
         pmid = pmid.group(1) if pmid.re.groups else pmid.group(0)
     return Citation(citation=line, doi=doi, pmid=pmid or None)
