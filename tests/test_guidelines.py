@@ -78,7 +78,7 @@ def test_every_writing_form_links_the_guidelines_and_shows_the_notice(app, membe
 
 def test_registration_links_the_guidelines_beside_the_agree_box(client):
     body = page(client.get("/register"))
-    agree = body.index('name="agree"')
+    agree = body.index('name="agree"')  # the link sits just above the box
     assert 'href="/guidelines"' in body[agree - 600: agree + 600]
 
 
