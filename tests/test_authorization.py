@@ -149,6 +149,12 @@ ROWS = [
     Row("POST", "/c/no-such-category/mark-read", everyone(404)),
     Row("GET", "/articles/new", (L, 403, 403, 200, 200, 200, 403)),
     Row("POST", "/articles/new", (L, 403, 403, W, W, W, 403)),
+    # Reviewing articles: experts, moderators, admins; only articles can be reviewed
+    # (a discussion is not found), and a suspended expert would be refused as a writer.
+    Row("GET", "/articles/review", (L, 403, 403, 200, 200, 200, 403)),
+    Row("POST", "/t/{open}/reviewed", (L, 403, 403, 404, 404, 404, 403)),
+    Row("POST", "/t/{missing}/reviewed", everyone(404)),
+    Row("GET", "/guidelines", everyone(200)),
 
     # -- one post: maria's, hidden, held, deleted, and ids that do not exist ----------
     Row("GET", "/p/{post}", everyone(302)),
@@ -284,6 +290,8 @@ ROWS = [
     Row("POST", "/admin/labels/{label}/archive", admins(W)),
     Row("GET", "/admin/settings", admins(200)),
     Row("POST", "/admin/settings", admins(W)),
+    Row("GET", "/admin/guidelines", admins(200)),
+    Row("POST", "/admin/guidelines", admins(W)),
     Row("GET", "/admin/users", admins(200)),
     Row("GET", "/admin/users/maria", admins(200)),
     Row("POST", "/admin/users/maria/role", admins(W)),
@@ -414,6 +422,7 @@ FORMS = {
     "admin.user_role": {"role": "moderator"},
     "admin.user_two_factor_reset": {"reason": "Lost her phone; we checked who she is."},
     "admin.community_settings": {"HOLD_FIRST_POSTS": "4"},
+    "admin.guidelines": {"GUIDELINES": "# Be kind\n\nWritten for the authorisation table."},
     "admin.decide_verification": {"decision": "approve", "reason": "",
                                      "checked_register": "y"},
     "admin.revoke_expert": {"reason": "Registration lapsed."},

@@ -188,7 +188,10 @@ PAGES = [
     PageType("thread", "/t/{fatigue}", ROLES),
     PageType("reply", "/t/{partner}?quote={others_post}", ("member",)),
     PageType("locked-thread", "/t/{locked}", ROLES),
+    # The demo's article is past its review date: "Due for review" at its end.
     PageType("article", "/t/{article}", ROLES),
+    PageType("guidelines", "/guidelines", ROLES),
+    PageType("articles-review", "/articles/review", ("expert", "moderator", "admin")),
     PageType("new-discussion", "/c/living-with-ms/new", SIGNED_IN),
     PageType("new-article", "/articles/new", ("expert", "moderator", "admin")),
     PageType("edit", "/p/{own_post}/edit", SIGNED_IN),
@@ -220,6 +223,7 @@ PAGES = [
     PageType("admin-verifications", "/admin/verifications", ADMIN),
     PageType("admin-settings", "/admin/settings", ADMIN),
     PageType("admin-safety", "/admin/safety", ADMIN),
+    PageType("admin-guidelines", "/admin/guidelines", ADMIN),
     PageType("not-found", "/no-such-page", ROLES, status=404),
 ]
 NORMAL, LARGE_CONTRAST = "normal", "largest-contrast"
@@ -614,6 +618,26 @@ def test_a_moderator_locks_a_thread_by_keyboard_alone(demo, visitors):
     visitor.press_and_wait("Enter")
     assert "The thread is locked." in visitor.page.inner_text(".flashes")
     assert "Resolved: thank you all" in visitor.page.inner_text(".notice-locked")
+    assert_clean(visitor, trail)
+
+
+def test_an_expert_marks_an_article_reviewed_by_keyboard_alone(demo, visitors):
+    visitor = visitors()
+    trail: list[dict] = []
+    sign_in_by_keyboard(visitor, ACCOUNTS["expert"], trail)
+    visitor.open(f"/t/{demo.article}")
+    assert "Due for review." in visitor.page.inner_text(".review-dates")
+    visitor.open("/articles/review")
+    assert_no_axe_violations(visitor, "the articles to review")
+    type_into(visitor, f"e.id === 'note-{demo.article}'", "Checked against the 2025 trials.",
+              trail)
+    visitor.tab_to("e.tagName === 'BUTTON' && e.innerText.includes('Mark reviewed')", trail)
+    visitor.press_and_wait("Enter")
+    assert "is marked reviewed" in visitor.page.inner_text(".flashes")
+    visitor.open(f"/t/{demo.article}")
+    dates = visitor.page.inner_text(".review-dates")
+    assert "Due for review." not in dates and "Prof K" in dates
+    assert_no_axe_violations(visitor, "the article after its review")
     assert_clean(visitor, trail)
 
 

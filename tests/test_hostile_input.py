@@ -207,7 +207,8 @@ EXAMPLES = {
     "reject held post": 25, "suspend/reinstate": 30, "ban": 20, "admin category": 45,
     "admin label": 45, "admin settings": 25, "admin role": 15, "admin two-step reset": 10,
     "verification decision": 25, "revoke expert": 15, "search": 60, "paths and queries": 100,
-    "draft": 40, "bookmark": 40, "admin safety lists": 30,
+    "draft": 40, "bookmark": 40, "admin safety lists": 30, "label citation": 40,
+    "mark reviewed": 30, "admin guidelines": 30,
 }
 
 
@@ -1078,6 +1079,68 @@ def test_evidence_label(moderator_browser, other_member, thread, evidence_label,
                    *[target.label_note] if target.label_note else [])
 
 
+@hostile_settings("label citation")
+@given(citation=mostly("PMID: 27145057", "10.1089/jir.2015.0177", ""), on_thread=st.booleans())
+def test_evidence_label_citation(moderator_browser, other_member, thread, evidence_label,
+                                 citation, on_thread):
+    payload("label citation")
+    post = add_reply(thread, other_member, "A claim to label.")
+    target = thread if on_thread else post
+    path = f"/t/{thread.id}/label" if on_thread else f"/p/{post.id}/label"
+    fresh()
+    before = target.label_doi, target.label_pmid
+    response = send(moderator_browser, path, {"label": str(evidence_label.id), "note": "",
+                                              "citation": citation},
+                    headers={"Sec-Fetch-Site": "same-origin"})
+    fresh()
+    if response.status_code == 302:
+        expected = labels.parse_citation(normalised(citation))
+        assert (target.label_doi, target.label_pmid) == (
+            (expected.doi, expected.pmid) if expected else (None, None))
+        check_page(moderator_browser.get(response.headers["Location"]))
+    else:
+        refused()
+        assert response.status_code in (400, 413)
+        page = check_page(response)
+        assert (target.label_doi, target.label_pmid) == before
+        if response.status_code == 400 and normalised(citation).strip():
+            assert str(escape(normalised(citation))) in page, "the typed citation was lost"
+
+
+@hostile_settings("mark reviewed")
+@given(note=hostile)
+def test_mark_an_article_reviewed(app, expert_browser, expert, note):
+    payload("mark reviewed")
+    article = make_article(expert, make_category(f"research-{next(unique)}", "Research"))
+    article.review_due_at = utcnow() - timedelta(days=1)
+    fresh()
+    due = article.review_due_at
+    response = send(expert_browser, f"/t/{article.id}/reviewed", {"note": note})
+    fresh()
+    if response.status_code == 302:
+        assert article.review_due_at > due
+        assert _latest_event("review").reason == as_typed(note)
+        check_page(expert_browser.get(f"/t/{article.id}"))
+    else:
+        check_refused(response, {"note": normalised(note)}, status=400)
+        assert article.review_due_at == due
+
+
+@hostile_settings("admin guidelines")
+@given(guidelines=hostile, preview=st.booleans())
+def test_admin_guidelines(admin_browser, guidelines, preview):
+    payload("admin guidelines")
+    data = {"GUIDELINES": guidelines, **({"preview": "Preview"} if preview else {})}
+    response = send(admin_browser, "/admin/guidelines", data)
+    if response.status_code == 302:
+        shown = check_page(admin_browser.get("/guidelines"))
+        assert text.render(normalised(guidelines)) in shown
+    elif preview and response.status_code == 200 and "error-summary" not in page_of(response):
+        assert text.render(normalised(guidelines)) in check_page(response)
+    else:
+        check_refused(response, {"GUIDELINES": normalised(guidelines)})
+
+
 @hostile_settings("resolve reports")
 @given(action=mostly("dismiss", "label", "hide", "lock"), label=mostly("label"), note=hostile)
 def test_resolve_reports(moderator_browser, member, other_member, thread, evidence_label,
@@ -1598,6 +1661,7 @@ COVERED = {
     "moderation.reinstate", "moderation.ban", "admin.category_list", "admin.category_edit",
     "admin.label_list", "admin.label_edit", "admin.community_settings", "admin.user_role",
     "admin.user_two_factor_reset", "posts.save_draft", "posts.discard_draft", "posts.bookmark",
+    "threads.mark_reviewed", "admin.guidelines",
 }
 
 

@@ -1,4 +1,5 @@
-"""The admin area's forms: verification decisions, categories, labels, roles, settings."""
+"""The admin area's forms: verification decisions, categories, labels, roles, settings,
+the guidelines."""
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -9,6 +10,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
@@ -123,3 +125,18 @@ class SafetyListsForm(ForumForm):
                 raise ValidationError(_l(
                     "Line %(number)s is not a host name: write one site per line, such as "
                     "clinic.example.", number=number))
+
+
+class GuidelinesForm(ForumForm):
+    GUIDELINES = TextAreaField(
+        _l("Community guidelines"),
+        validators=[DataRequired(message=_l("Please write the guidelines: the page cannot be "
+                                            "empty.")),
+                    Length(max=50_000, message=_l("The guidelines can be at most 50,000 "
+                                                  "characters long."))],
+        description=_l("Markdown: # headings, *italics*, **bold**, - lists, [links](https://…). "
+                       "Shown at /guidelines and linked from every writing form and from "
+                       "registration."),
+    )
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Save the guidelines"))

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import community
+from .. import community, text
 from ..domain import accounts, categories, events, labels, members, safety, verification
 from ..extensions import db
 from ..models import Category, EvidenceLabel, ExpertVerification
@@ -25,6 +25,7 @@ from .forms import (
     CommunitySettingsForm,
     DecisionForm,
     EvidenceLabelForm,
+    GuidelinesForm,
     RoleForm,
     SafetyListsForm,
     TwoFactorResetForm,
@@ -210,6 +211,17 @@ def safety_lists():
               "success")
         return redirect(url_for(".safety_lists"))
     return render_template("admin/safety.html", form=form)
+@bp.route("/admin/guidelines", methods=["GET", "POST"])
+def guidelines():
+    """The community guidelines in a large textarea, with a preview; saved as a setting
+    (logged by community.save)."""
+    form = GuidelinesForm(data={"GUIDELINES": community.get("GUIDELINES")})
+    if form.validate_on_submit() and not form.preview.data:
+        changed = community.save(current_user, {"GUIDELINES": form.GUIDELINES.data})
+        flash(_("The guidelines are saved.") if changed else _("Nothing changed."), "success")
+        return redirect(url_for(".guidelines"))
+    preview = text.render(form.GUIDELINES.data or "") if form.preview.data else None
+    return render_template("admin/guidelines.html", form=form, preview=preview)
 
 
 # -- expert verification ------------------------------------------------------------

@@ -120,7 +120,8 @@ def outcome_text(flag: Flag) -> str:
 
 
 def resolve_reports(moderator: User, post: Post | None, subject: User | None, action: str,
-                    note: str, label: EvidenceLabel | None = None) -> int:
+                    note: str, label: EvidenceLabel | None = None,
+                    citation: labels.Citation | None = None) -> int:
     """Act on a post's (or a member's) open reports in one step and close them all."""
     if action not in RESOLUTIONS or (action in ("hide", "label", "lock") and post is None):
         raise ModerationError(_("Choose what to do about these reports."))
@@ -145,7 +146,7 @@ def resolve_reports(moderator: User, post: Post | None, subject: User | None, ac
                              note or _in_english(HIDDEN_AFTER_REPORTS),
                              commit=False)
     elif action == "label":
-        labels.set_label(post, moderator, label, note, commit=False)
+        labels.set_label(post, moderator, label, note, commit=False, citation=citation)
     elif action == "lock":
         moderation.lock_thread(post.thread, moderator, note or _in_english(LOCKED_AFTER_REPORTS),
                                commit=False)

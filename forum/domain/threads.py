@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import text
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..locking import insert_on_conflict
 from ..models import Category, Post, Reference, Tag, Thread, ThreadKind, User, utcnow
 from ..permissions import needs_review
-from . import moderation, notifications, safety, visibility, watching
+from . import moderation, notifications, reviews, safety, visibility, watching
 from .posts import edit_post, edited, new_post, revise, write_once
 
 MAX_TAGS = 5
@@ -33,6 +34,11 @@ def slugify(title: str) -> str:
 
 class WritingError(ValueError):
     """Input that cannot be stored; the message says what to fix."""
+
+
+# An article says who might gain from it; "None" is an answer, an empty box is not.
+NO_DISCLOSURE = _l("Please write a disclosure of any conflicts of interest "
+                   "(write “None” if you have none).")
 
 
 HASHTAG_RE = re.compile(r"(?<![\w&])#([A-Za-z][A-Za-z0-9-]{0,39})\b")
@@ -222,15 +228,23 @@ def publish_article(
     at: datetime | None = None,
     submission: str | None = None,
 ) -> Thread:
-    return write_once(submission, author, lambda token: _new_thread(
-        ThreadKind.ARTICLE, author, category, title, body, tags, at, token,
-        summary=text.normalise(summary).strip(),
-        disclosure=text.normalise(disclosure).strip(),
-        references=[
-            Reference(position=i, citation=ref.citation, doi=ref.doi, pmid=ref.pmid)
-            for i, ref in enumerate(references)
-        ],
-    ), body, title).thread
+    disclosure = text.normalise(disclosure).strip()
+    if not disclosure:
+        raise WritingError(NO_DISCLOSURE)
+
+    def publish(token):
+        opening = _new_thread(
+            ThreadKind.ARTICLE, author, category, title, body, tags, at, token,
+            summary=text.normalise(summary).strip(), disclosure=disclosure,
+            references=[
+                Reference(position=i, citation=ref.citation, doi=ref.doi, pmid=ref.pmid)
+                for i, ref in enumerate(references)
+            ],
+        )
+        reviews.first_review(opening.thread, author, opening.created_at)
+        return opening
+
+    return write_once(submission, author, publish, body, title).thread
 
 
 def save_edit(post: Post, editor: User, body: str, title: str = "", tags: str = "",
@@ -254,8 +268,11 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: list[str], body:
     title = text.normalise(title).strip()
     thread.title, thread.slug, thread.tags = title, slugify(title), _tags(tags)
     if thread.is_article:
+        disclosure = text.normalise(disclosure or "").strip()
+        if not disclosure:
+            raise WritingError(NO_DISCLOSURE)
         thread.summary = text.normalise(summary or "").strip()
-        thread.disclosure = text.normalise(disclosure or "").strip()
+        thread.disclosure = disclosure
         thread.references = [
             Reference(position=i, citation=ref.citation, doi=ref.doi, pmid=ref.pmid)
             for i, ref in enumerate(references or [])

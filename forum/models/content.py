@@ -147,6 +147,11 @@ class Thread(db.Model):
     def is_pinned(self) -> bool:
         return self.pinned_at is not None
 
+    @property
+    def is_due_for_review(self) -> bool:
+        """An article whose next review date has come (or that was never reviewed)."""
+        return self.is_article and (self.review_due_at is None or self.review_due_at <= utcnow())
+
 
 class Post(db.Model):
     __tablename__ = "posts"

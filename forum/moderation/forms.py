@@ -9,7 +9,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..web.forms import ForumForm
-from ..web.writing import label_id, reason_field
+from ..web.writing import citation_field, label_id, reason_field
 
 
 class ReasonForm(ForumForm):
@@ -52,6 +52,7 @@ class ResolveForm(ForumForm):
                         validate_choice=False)
     note = TextAreaField(_l("Note (shown with a label or to the author)"),
                          validators=[Optional(), Length(max=2000)])
+    citation = citation_field()
 
 
 class SuspendForm(ForumForm):

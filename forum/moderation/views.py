@@ -98,7 +98,8 @@ def resolve(key):
     label = labels.in_use(form.label.data)
     try:
         count = reports.resolve_reports(current_user, post, subject, form.action.data,
-                                         form.note.data or "", label)
+                                         form.note.data or "", label,
+                                         labels.parse_citation(form.citation.data or ""))
     except events.ModerationError as error:
         flash(str(error), "error")
         return redirect(url_for(".queue"))

@@ -102,6 +102,19 @@ def can_publish_article(user, category=None) -> Decision:
     return _open_category(user, category)
 
 
+def can_review_articles(user, thread: Thread | None = None) -> Decision:
+    """Keeping articles up to date (/articles/review, "Mark reviewed"): verified experts,
+    moderators and admins, on articles that still have their words."""
+    decision = _writer(user, "review articles")
+    if not decision:
+        return decision
+    if not (user.is_verified_expert or is_moderator(user)):
+        return deny(403, _("Only verified experts, moderators and admins can review articles."))
+    if thread is not None and (not thread.is_article or thread.deleted_at is not None):
+        return NOT_FOUND
+    return ALLOW
+
+
 def can_reply(user, thread: Thread) -> Decision:
     decision = _writer(user, "reply")
     if decision and thread.deleted_at is not None:

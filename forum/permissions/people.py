@@ -56,6 +56,7 @@ def suspension_notice(user) -> str:
 # reader sees is whole here, so each language can order it its own way. A key missing
 # from a table gets the general sentence.
 SIGN_IN_TO = {
+    "review articles": _l("Please sign in to review articles."),
     "change your settings": _l("Please sign in to change your settings."),
     "change your profile": _l("Please sign in to change your profile."),
     "report a member": _l("Please sign in to report a member."),
@@ -77,6 +78,7 @@ SIGN_IN_TO = {
 }
 CONFIRM_TO = {
     "start a discussion": _l("Please confirm your email address to start a discussion."),
+    "review articles": _l("Please confirm your email address to review articles."),
     "publish an article": _l("Please confirm your email address to publish an article."),
     "reply": _l("Please confirm your email address to reply."),
     "edit posts": _l("Please confirm your email address to edit posts."),

@@ -1,16 +1,32 @@
-"""Threads: the front page, categories, threads and tags; starting discussions and articles."""
+"""Threads: the front page, categories, threads and tags; starting discussions and articles;
+keeping articles reviewed."""
 
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import catch_up, categories, drafts, labels, listings, reading, search, threads
+from .. import community, text
+from ..dates import human_date
+from ..domain import (
+    catch_up,
+    categories,
+    drafts,
+    labels,
+    listings,
+    reading,
+    reviews,
+    search,
+    threads,
+)
 from ..limits import writing
 from ..permissions import (
     can_label,
     can_mark_read,
     can_publish_article,
+    can_review_articles,
     can_start_discussion,
     can_view_thread,
     require,
@@ -20,6 +36,7 @@ from ..web.paging import requested_page, require_page_exists
 from ..web.sending import send_once
 from ..web.urls import thread_url
 from ..web.writing import ArticleForm, DiscussionForm, ReplyForm, ready_to_send, waiting
+from .forms import MarkReviewedForm
 
 bp = Blueprint("threads", __name__)
 
@@ -115,6 +132,12 @@ def new_article():
                            preview=drafts.preview_of(form))
 
 
+@bp.get("/guidelines")
+def guidelines():
+    return render_template("threads/guidelines.html",
+                           guidelines=text.render(community.get("GUIDELINES")))
+
+
 @bp.get("/t/<id:thread_id>")
 @bp.get("/t/<id:thread_id>/<slug>")
 def thread(thread_id, slug=None):
@@ -191,3 +214,33 @@ def label(thread_id):
     require(can_view_thread(current_user, thread))
     require(can_label(current_user, thread))
     return apply_label(thread, thread_url(thread))
+
+
+@bp.get("/articles/review")
+def review_list():
+    """Articles past their review date, then those due soon, for the experts who keep
+    them up to date."""
+    require(can_review_articles(current_user))
+    return _review_page(MarkReviewedForm(formdata=None))
+
+
+def _review_page(form, failed_id=None):
+    config = current_app.config
+    return render_template(
+        "threads/review.html", due=reviews.due_articles(), form=form, failed_id=failed_id,
+        review_interval=format_timedelta(timedelta(days=config["REVIEW_INTERVAL_DAYS"]),
+                                         threshold=1.1),
+        soon_days=config["REVIEW_SOON_DAYS"])
+
+
+@bp.post("/t/<id:thread_id>/reviewed")
+def mark_reviewed(thread_id):
+    thread = listings.get_thread(thread_id) or abort(404)
+    require(can_review_articles(current_user, thread))
+    form = MarkReviewedForm()
+    if not form.validate_on_submit():
+        return _review_page(form, thread.id), 400
+    review = reviews.mark_reviewed(thread, current_user, form.note.data or "")
+    flash(_("“%(title)s” is marked reviewed; the next review is due %(date)s.",
+            title=thread.title, date=human_date(review.due_at)), "success")
+    return redirect(url_for(".review_list"))

@@ -89,8 +89,10 @@ def _render(error: HTTPException):
 
 
 WRITING_FIELDS = ("title", "summary", "body", "tags", "references", "disclosure", "reason",
-                  "note")
-HIDDEN_FIELDS = ("submission",)
+                  "note", "citation")
+# Kept unseen: the once-only token, and the choice a label form or a report's
+# resolution made, so that sending the text again does the same thing.
+HIDDEN_FIELDS = ("submission", "label", "action")
 
 
 def _from_this_site() -> bool:
@@ -172,7 +174,7 @@ def _not_saved_page(code: int, title, message) -> str | None:
         return None
     context = {"fields": kept, "action": request.path, "code": code, "title": title,
                "message": message,
-               "once": any(name in HIDDEN_FIELDS for name, _kind, _value in kept)}
+               "once": any(name == "submission" for name, _kind, _value in kept)}
     try:
         return render_template("errors/not_saved.html", **context)
     except Exception:  # the layout read the database again (the member's details)

@@ -27,6 +27,7 @@ ACTIONS = {
     "resolve: label": _l("resolve: label"),
     "resolve: lock": _l("resolve: lock"),
     "unlabel": _l("unlabel"),
+    "review": _l("article reviewed"),
     "answer: mark": _l("answer: mark"),
     "answer: unmark": _l("answer: unmark"),
     "suspend": _l("suspend"),

@@ -2,11 +2,21 @@
 refused reply on it, with its errors), labelling a thread or a post, and the one
 button a mailed link opens."""
 
-from flask import current_app, flash, redirect, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import bookmarks, categories, drafts, helpful, labels, listings, posts, reading
+from ..domain import (
+    bookmarks,
+    categories,
+    drafts,
+    helpful,
+    labels,
+    listings,
+    posts,
+    reading,
+    reviews,
+)
 from ..permissions import can_moderate, can_view_post
 from .paging import requested_page, require_page_exists
 from .urls import post_url
@@ -39,6 +49,7 @@ def render_thread(thread, reply_form, preview=None, page=None, mark_read=False):
         categories=categories.categories() if can_moderate(current_user) else [],
         first_unread=first_unread,
         first_unread_url=first_unread and post_url(first_unread, unread_page),
+        review=reviews.latest(thread) if thread.is_article else None,
     )
     if mark_read:
         reading.record(current_user, thread, page_posts.items)
@@ -49,13 +60,16 @@ def apply_label(target, back):
     """Shared by thread and post labelling: apply the chosen label (or none)."""
     form = label_choices(LabelForm())
     if not form.validate_on_submit():
+        if form.citation.errors:  # a citation was typed: kept on the error page
+            abort(400, " ".join(map(str, form.citation.errors)))
         flash(_("Please choose a label from the list."), "error")
         return redirect(back)
     label = labels.in_use(form.label.data)
     if form.label.data and label is None:
         flash(_("Please choose a label from the list."), "error")
         return redirect(back)
-    labels.set_label(target, current_user, label, form.note.data or "")
+    labels.set_label(target, current_user, label, form.note.data or "",
+                     citation=labels.parse_citation(form.citation.data or ""))
     flash(_("Labelled “%(label)s”.", label=label.name) if label else _("Label removed."), "success")
     return redirect(back)
 

@@ -109,6 +109,22 @@ def waiting(message: str, post) -> str:
     return f"{message} {reason}" if reason else message
 
 
+class CitationField(StringField):
+    """An evidence label's optional citation: a DOI or a PMID (domain.labels)."""
+
+    def pre_validate(self, form):
+        try:
+            labels.parse_citation(self.data or "")
+        except threads.WritingError as error:
+            raise ValidationError(str(error)) from None
+
+
+def citation_field():
+    return CitationField(_l("Citation (optional)"), validators=[Optional(), Length(max=300)],
+                         description=_l("A study the label rests on: its DOI (10.…) or "
+                                        "its PubMed id (PMID: 12345678)."))
+
+
 class DiscussionForm(WritingForm):
     title = LabelField(
         _l("Title"), validators=[
@@ -151,9 +167,11 @@ class ArticleForm(DiscussionForm):
     )
     disclosure = TextAreaField(
         _l("Conflicts of interest for this article"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[DataRequired(message=threads.NO_DISCLOSURE), Length(max=2000)],
         filters=[as_stored_line],
-        description=_l("Starts from your standing statement; adjust it for this article."),
+        description=_l("Required: anyone who pays you or might gain from what you write, "
+                       "or “None”. Starts from your standing statement; adjust it for this "
+                       "article."),
     )
     submit = SubmitField(_l("Publish"))
 
@@ -225,6 +243,7 @@ class LabelForm(ForumForm):
                         description=_l("Choose “No label” to remove one."))
     note = TextAreaField(_l("Note shown with the label (optional)"),
                          validators=[Optional(), Length(max=1000)])
+    citation = citation_field()
 
 
 class FlagForm(ForumForm):
