@@ -60,6 +60,15 @@ def per_recipient(name: str):
     return decorate
 
 
+def reading(exempt_when, on_breach):
+    """Limit a page's GETs by RATELIMIT_READ, per signed-in account (one budget across
+    every page it decorates). `exempt_when` says who is not counted (visitors, staff:
+    the rules live above this module); `on_breach(limit)` runs once per refused request."""
+    return limiter.shared_limit(lambda: current_app.config["RATELIMIT_READ"], scope="read",
+                                key_func=_member_key, methods=["GET"],
+                                exempt_when=exempt_when, on_breach=on_breach)
+
+
 # Edits and previews cost a render each (up to text.MAX_SOURCE of Markdown) and an
 # edit stores a revision, so they share one budget per member across every form.
 _edits = limiter.shared_limit(lambda: current_app.config["RATELIMIT_EDIT"], scope="write:edit",

@@ -37,10 +37,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, text, update
 
-from forum.domain import members, moderation, reports, two_factor, verification, visibility
+from forum.domain import alerts, members, moderation, reports, two_factor, verification, visibility
 from forum.domain.posts import add_reply, delete_post
 from forum.extensions import db
-from forum.models import EvidenceLabel, Post, User, utcnow
+from forum.models import AlertKind, EvidenceLabel, Post, User, utcnow
 from tests.conftest import Browser, csrf_token
 from tests.factories import PASSWORD, make_category, make_discussion, make_user
 
@@ -377,6 +377,25 @@ ROWS = [
     Row("POST", "/u/nobody/mute", (L,) + (404,) * 6),
     Row("GET", "/settings/notifications", signed_in(200)),
     Row("POST", "/settings/notifications", signed_in(W)),
+    # -- health safety (issue #14): ignoring a member, never staff nor oneself -----------
+    Row("POST", "/u/sam/ignore", (L, W, 403, W, W, W, W)),
+    Row("POST", "/u/mod_jo/ignore", (L, 403, 403, 403, 403, 403, 403)),
+    Row("POST", "/u/nobody/ignore", (L,) + (404,) * 6),
+    Row("POST", "/u/sam/unignore", signed_in(302)),  # nobody ignores sam yet
+    Row("POST", "/u/nobody/unignore", (L,) + (404,) * 6),
+    # The safety queue: moderators only, guarded before the alert is looked up.
+    Row("GET", "/mod/alerts/{alert}/note", moderators(200)),
+    Row("GET", "/mod/alerts/{missing}/note", moderators(404)),
+    Row("POST", "/mod/alerts/{alert}/note", moderators(W)),
+    Row("POST", "/mod/alerts/{missing}/note", moderators(404)),
+    Row("POST", "/mod/alerts/{alert}/escalate", moderators(W)),
+    Row("POST", "/mod/alerts/{missing}/escalate", moderators(404)),
+    Row("POST", "/mod/alerts/{alert}/resolve", moderators(W)),
+    Row("POST", "/mod/alerts/{missing}/resolve", moderators(404)),
+    Row("GET", "/mod/templates", moderators(200)),
+    Row("POST", "/mod/templates", moderators(W)),
+    Row("POST", "/t/{open}/members-only", moderators(W)),
+    Row("POST", "/t/{missing}/members-only", moderators(404)),
 ]
 
 # What each form sends: valid data, so an allowed request really does its work.
@@ -386,6 +405,11 @@ FORMS = {
     "notifications.watch_category": {"level": "muted"},
     "notifications.watch_tag": {"level": "watching"},
     "notifications.mute": {"action": "mute"},
+    "moderation.alert_note": {"body": "We are here if you need us."},
+    "moderation.alert_escalate": {"reason": ""},
+    "moderation.alert_resolve": {"note": ""},
+    "moderation.note_templates": {"templates": "## Checking in\nHow are you doing?"},
+    "moderation.members_only": {"members_only": "y", "reason": ""},
     "settings.notifications_settings": {"email_notifications": "weekly", "quiet_from": "22",
                                         "quiet_until": "6"},
     "posts.edit": {"body": "Text changed by whoever was allowed to."},
@@ -574,6 +598,8 @@ class World:
         delete_post(_opening(deleted_thread), maria)
 
         reports.flag_post(sus_post, sam, "misinformation", "")
+        alert = alerts.raise_alert(AlertKind.CRISIS, f"crisis:post:{post.id}", post=post,
+                                   subject=maria, detail="no way out")
         request = verification.request_verification(
             sam, credentials="Neurologist", affiliation="City Hospital", register_name="GMC",
             register_number="7654321", evidence_url="https://example.org/gmc/7654321")
@@ -584,7 +610,7 @@ class World:
             "post": post.id, "hidden": hidden.id, "held": held.id, "deleted": deleted.id,
             "locked_post": locked_post.id, "opening": _opening(open_thread).id,
             "sus_post": sus_post.id, "in_hidden_thread": in_hidden_thread.id,
-            "missing": 999_999,
+            "missing": 999_999, "alert": alert.id,
             "open": open_thread.id, "locked": locked.id, "hidden_thread": hidden_thread.id,
             "deleted_thread": deleted_thread.id,
             "label": label.id, "category": research.id, "verification": request.id,

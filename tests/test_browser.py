@@ -216,6 +216,7 @@ PAGES = [
     PageType("tag", "/tag/fatigue", ROLES),
     PageType("mod-queue", "/mod", STAFF),
     PageType("mod-log", "/mod/log", STAFF),
+    PageType("mod-templates", "/mod/templates", STAFF),
     PageType("admin-users", "/admin/users", ADMIN),
     PageType("admin-user", "/admin/users/wren_walks", ADMIN),
     PageType("admin-categories", "/admin/categories", ADMIN),

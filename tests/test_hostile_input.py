@@ -45,9 +45,11 @@ from werkzeug.security import check_password_hash
 
 from forum import text
 from forum.domain import (
+    alerts,
     labels,
     members,
     reports,
+    safety_queue,
     signin,
     threads,
     two_factor,
@@ -57,6 +59,7 @@ from forum.domain import (
 from forum.domain.posts import add_reply
 from forum.extensions import db
 from forum.models import (
+    AlertKind,
     Bookmark,
     Category,
     Draft,
@@ -208,7 +211,8 @@ EXAMPLES = {
     "admin label": 45, "admin settings": 25, "admin role": 15, "admin two-step reset": 10,
     "verification decision": 25, "revoke expert": 15, "search": 60, "paths and queries": 100,
     "draft": 40, "bookmark": 40, "admin safety lists": 30, "label citation": 40,
-    "mark reviewed": 30, "admin guidelines": 30,
+    "mark reviewed": 30, "admin guidelines": 30, "members-only": 30, "alert note": 30,
+    "alert escalate/resolve": 30, "note templates": 30,
 }
 
 
@@ -1630,6 +1634,82 @@ def test_bookmark_a_post_with_a_hostile_note_and_reminder(member_browser, member
 # -- every form is covered ----------------------------------------------------------------------
 
 # POST endpoints whose only input is the CSRF token and the URL: nothing to type into.
+# -- issue #14: the safety queue ----------------------------------------------------------
+
+def _crisis_alert(thread):
+    opening = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    alert = alerts.raise_alert(AlertKind.CRISIS, f"crisis:post:{opening.id}", post=opening,
+                               subject=thread.author, detail="hostile")
+    db.session.commit()
+    return alert
+
+
+@hostile_settings("members-only")
+@given(on=mostly("y", ""), reason=hostile)
+def test_members_only_switch(moderator_browser, other_member, category, on, reason):
+    payload("members-only")
+    thread = make_discussion(other_member, category, title=f"Switch {next(unique)}")
+    response = send(moderator_browser, f"/t/{thread.id}/members-only",
+                    {"members_only": on, "reason": reason})
+    fresh()
+    if response.status_code == 200:
+        check_refused(response, {"reason": reason})
+        assert thread.members_only is False
+        return
+    assert response.status_code == 302, page_of(response)[:600]
+    if thread.members_only:
+        assert _latest_event("members-only").reason == as_typed(reason)
+        check_page(moderator_browser.get("/mod/log"), as_typed(reason))
+    check_page(moderator_browser.get(response.headers["Location"]))
+
+
+@hostile_settings("alert note")
+@given(body=hostile, template=hostile)
+def test_alert_note(moderator_browser, other_member, category, body, template):
+    payload("alert note")
+    thread = make_discussion(other_member, category, title=f"Note {next(unique)}")
+    alert = _crisis_alert(thread)
+    check_page(moderator_browser.client.get(f"/mod/alerts/{alert.id}/note",
+                                            query_string={"template": sent(template)}))
+    response = send(moderator_browser, f"/mod/alerts/{alert.id}/note", {"body": body})
+    if response.status_code == 302:
+        assert _latest_event("note").reason == as_typed(body)
+        check_page(moderator_browser.get("/notifications"))
+        check_page(moderator_browser.get("/mod/log"), as_typed(body))
+    else:
+        check_refused(response, {"body": body})
+    safety_queue.resolve(safety_queue.get_alert(alert.id), other_member)
+
+
+@hostile_settings("alert escalate/resolve")
+@given(reason=hostile, note=hostile)
+def test_alert_escalate_and_resolve(moderator_browser, other_member, category, reason, note):
+    payload("alert escalate/resolve", 2)
+    thread = make_discussion(other_member, category, title=f"Alert {next(unique)}")
+    alert = _crisis_alert(thread)
+    for path, data in (("escalate", {"reason": reason}), ("resolve", {"note": note})):
+        response = send(moderator_browser, f"/mod/alerts/{alert.id}/{path}", data)
+        if response.status_code == 302:
+            check_page(moderator_browser.get(response.headers["Location"]))
+        else:
+            check_refused(response, data)
+    check_page(moderator_browser.get("/mod/log"))
+    fresh()
+    if alert.resolved_at is None:
+        safety_queue.resolve(alert, other_member)
+
+
+@hostile_settings("note templates")
+@given(source=st.one_of(hostile, st.builds("## {}\n{}".format, hostile, hostile)))
+def test_note_templates(moderator_browser, source):
+    payload("note templates")
+    response = send(moderator_browser, "/mod/templates", {"templates": source})
+    if response.status_code == 302:
+        check_page(moderator_browser.get("/mod/templates"))
+    else:
+        check_refused(response, {"templates": source})
+
+
 BUTTONS = {
     "accounts.logout", "accounts.resend_confirmation", "settings.toggle_energy_saver",
     "accounts.confirm", "settings.confirm_email_change", "accounts.sign_in_link",
@@ -1645,6 +1725,8 @@ BUTTONS = {
     # The post is in the path (removing is a button); the one-click unsubscribe takes
     # only its signed token, in the path (tests/test_unsubscribe.py tampers with it).
     "posts.remove_bookmark", "accounts.unsubscribe",
+    # Issue #14: ignoring a member is a button; the member is in the path.
+    "notifications.ignore", "notifications.unignore",
 }
 COVERED = {
     "accounts.register", "accounts.login", "accounts.login_code", "accounts.reset_request",
@@ -1662,6 +1744,8 @@ COVERED = {
     "admin.label_list", "admin.label_edit", "admin.community_settings", "admin.user_role",
     "admin.user_two_factor_reset", "posts.save_draft", "posts.discard_draft", "posts.bookmark",
     "threads.mark_reviewed", "admin.guidelines",
+    "moderation.members_only", "moderation.alert_note", "moderation.alert_escalate",
+    "moderation.alert_resolve", "moderation.note_templates",
 }
 
 

@@ -31,6 +31,7 @@ from ..permissions import (
     require,
 )
 from ..web import two_step
+from ..web.fast_reading import limit_reading
 from ..web.forms import EmptyForm, RevokeForm, apply_errors
 from ..web.pages import mailed_link_page
 from ..web.paging import requested_page, require_page_exists
@@ -334,6 +335,7 @@ def unsubscribe(token):
 
 
 @bp.get("/u/<username>")
+@limit_reading
 def profile(username):
     user = accounts.find_by_username(username) or abort(404)
     per_page = current_app.config["POSTS_PER_PAGE"]

@@ -23,12 +23,13 @@ class ModerationError(ValueError):
 
 
 def record(actor: User, action: str, at: datetime | None = None, reason: str = "",
-           **targets) -> None:
+           **targets) -> ModerationEvent:
     event = ModerationEvent(actor=actor, action=action, reason=reason.strip(),
                             created_at=at or utcnow(), **targets)
     db.session.add(event)
     db.session.info[_LAST_EVENT] = event
     requestlog.event("moderation", actor=actor.id, action=action)
+    return event
 
 
 _LAST_EVENT = "forum.events.last"

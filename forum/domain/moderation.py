@@ -84,6 +84,25 @@ def move_thread(thread: Thread, moderator: User, category: Category, reason: str
     return True
 
 
+def set_members_only(thread: Thread, moderator: User, on: bool, reason: str = "") -> bool:
+    """Make `thread` members-only (or open it to everyone again); False if it already
+    was. Logged as "members-only: on" / "members-only: off"; its starter is told."""
+    lock_for_update(thread)
+    if bool(thread.members_only) == on:
+        return False
+    thread.members_only = on
+    events.record(moderator, "members-only: on" if on else "members-only: off",
+                  reason=reason, thread=thread)
+    if thread.author_id != moderator.id:
+        message = (_l("A moderator made your thread “%(title)s” visible to signed-in "
+                      "members only.", title=thread.title) if on else
+                   _l("A moderator made your thread “%(title)s” visible to everyone again.",
+                      title=thread.title))
+        events.tell(thread.author, message, reason.strip(), f"/t/{thread.id}")
+    events.commit()
+    return True
+
+
 # -- posts -------------------------------------------------------------------------
 
 def hide_post(post: Post, moderator: User, reason: str, commit: bool = True) -> bool:

@@ -26,7 +26,6 @@ from ..extensions import db
 from ..locking import insert_on_conflict
 from ..models import (
     CategoryWatch,
-    MemberMute,
     Notification,
     NotificationKind,
     Post,
@@ -38,7 +37,7 @@ from ..models import (
     thread_tags,
     utcnow,
 )
-from ..permissions import visible_notifications
+from ..permissions import silenced, visible_notifications
 from . import mail
 
 # The most specific kind wins: lower is more specific.
@@ -66,8 +65,7 @@ def _may_hear(user_id, thread: Thread, actor_id: int | None):
         or_(~muted_topic, _level_is(user_id, thread.id, WatchLevel.WATCHING)),
     ]
     if actor_id is not None:
-        conditions += [user_id != actor_id, ~exists().where(
-            MemberMute.user_id == user_id, MemberMute.muted_user_id == actor_id)]
+        conditions += [user_id != actor_id, ~silenced(user_id, actor_id)]
     return and_(*conditions)
 
 
@@ -177,9 +175,8 @@ def answered(post: Post, by: User) -> None:
     if (author is None or author.id == by.id or author.deleted_at is not None
             or author.banned_at is not None or post.deleted_at is not None
             or post.hidden_at is not None or post.held_at is not None
-            or db.session.scalar(select(exists().where(
-                MemberMute.user_id == author.id, MemberMute.muted_user_id == by.id)))):
-        return  # (nor someone who muted the member who marked it)
+            or db.session.scalar(select(silenced(author.id, by.id)))):
+        return  # (nor someone who muted or ignored the member who marked it)
     event = f"answer:{post.id}"
     db.session.execute(
         insert_on_conflict(Notification).values(

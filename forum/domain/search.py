@@ -113,6 +113,7 @@ class Hit:
     author: str | None
     created_at: datetime
     is_opening: bool
+    author_id: int | None = None
 
 
 @dataclass
@@ -173,7 +174,7 @@ def search(query: str, page: int = 1, per_page: int = 20,
     rows = db.session.execute(
         _public_matches(
             select(Post.id, Thread.id, Thread.slug, Thread.title, Post.is_opening,
-                   Post.created_at, User.username, User.deleted_at, snippet),
+                   Post.created_at, User.username, User.deleted_at, snippet, Post.author_id),
             key, match, thread_id,
         )
         .outerjoin(User, User.id == Post.author_id)
@@ -215,12 +216,13 @@ def _tsvector(words: str):
 
 
 def _hit(row) -> Hit:
-    post_id, thread_id, slug, title, is_opening, created_at, username, gone, snippet = row
+    post_id, thread_id, slug, title, is_opening, created_at, username, gone, snippet, \
+        author_id = row
     return Hit(
         post_id=post_id, thread_id=thread_id, thread_slug=slug, title=title,
         snippet=text.highlight(snippet or "", START, STOP),
         author=None if gone else username, created_at=created_at,
-        is_opening=bool(is_opening),
+        is_opening=bool(is_opening), author_id=author_id,
     )
 
 

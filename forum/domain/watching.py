@@ -4,14 +4,18 @@ the member chose a level for it already (an explicit choice always stays)."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
+from .. import community
 from ..extensions import db
 from ..locking import insert_on_conflict
 from ..models import (
+    AlertKind,
     Category,
     CategoryWatch,
+    MemberIgnore,
     MemberMute,
+    Role,
     Tag,
     TagWatch,
     Thread,
@@ -20,6 +24,7 @@ from ..models import (
     WatchLevel,
     utcnow,
 )
+from . import alerts
 
 THREAD_LEVELS = (WatchLevel.WATCHING, WatchLevel.TRACKING, WatchLevel.NORMAL, WatchLevel.MUTED)
 # A category or a tag is watched, muted, or neither (no row).
@@ -104,6 +109,55 @@ def unmute_member(user: User, other: User) -> None:
 def has_muted(user: User, other: User) -> bool:
     return db.session.scalar(select(MemberMute.user_id).where(
         MemberMute.user_id == user.id, MemberMute.muted_user_id == other.id)) is not None
+
+
+# -- ignoring: their posts collapse, and they notify nothing (permissions.silenced) ---
+
+def ignore_member(user: User, other: User) -> None:
+    """`user` ignores `other` (the caller checked permissions.can_ignore). When `other` is
+    now ignored by IGNORED_BY_MANY members or more (0: never), moderators are shown it.
+    Commits."""
+    db.session.execute(insert_on_conflict(MemberIgnore).values(
+        user_id=user.id, ignored_user_id=other.id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[MemberIgnore.user_id,
+                                                MemberIgnore.ignored_user_id]))
+    threshold = community.get("IGNORED_BY_MANY")
+    ignorers = db.session.scalar(select(func.count()).select_from(MemberIgnore).where(
+        MemberIgnore.ignored_user_id == other.id))
+    if threshold and ignorers >= threshold:
+        alert = alerts.raise_alert(AlertKind.IGNORED, f"ignored:user:{other.id}",
+                                   subject=other)
+        alert.detail = f"Ignored by {ignorers} members"
+    db.session.commit()
+
+
+def unignore_member(user: User, other: User) -> None:
+    db.session.execute(delete(MemberIgnore).where(MemberIgnore.user_id == user.id,
+                                                  MemberIgnore.ignored_user_id == other.id))
+    db.session.commit()
+
+
+def has_ignored(user: User, other: User) -> bool:
+    return db.session.scalar(select(MemberIgnore.user_id).where(
+        MemberIgnore.user_id == user.id, MemberIgnore.ignored_user_id == other.id)) is not None
+
+
+def ignored_ids(user) -> frozenset[int]:
+    """The members whose posts collapse for `user` (one query): those they ignore,
+    except anyone who has become staff since."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(db.session.scalars(
+        select(MemberIgnore.ignored_user_id).join(User, User.id == MemberIgnore.ignored_user_id)
+        .where(MemberIgnore.user_id == user.id,
+               User.role.not_in([Role.MODERATOR.value, Role.ADMIN.value]))).all())
+
+
+def ignored_members(user: User) -> list[User]:
+    return db.session.scalars(
+        select(User).join(MemberIgnore, MemberIgnore.ignored_user_id == User.id)
+        .where(MemberIgnore.user_id == user.id, User.deleted_at.is_(None))
+        .order_by(User.username)).all()
 
 
 # -- the settings page's lists (one query each) ------------------------------------

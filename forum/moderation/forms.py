@@ -5,9 +5,18 @@ from datetime import UTC, datetime
 from datetime import time as day_time
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..domain.safety_queue import MAX_NOTE, MAX_TEMPLATES_TEXT
 from ..web.forms import ForumForm
 from ..web.writing import citation_field, label_id, reason_field
 
@@ -68,3 +77,34 @@ class SuspendForm(ForumForm):
     def validate_until(self, field):
         if field.data is not None and self.ends_at <= datetime.now(UTC):
             raise ValidationError(_l("The end of a suspension must be in the future."))
+
+
+class MembersOnlyForm(ForumForm):
+    """The members-only switch: `members_only` checked (any of "y", "on", "1", "true")
+    makes the thread members-only, absent opens it to everyone."""
+
+    members_only = BooleanField(_l("Members only"), false_values=("", "0", "false", "off",
+                                                                  "n", "no"))
+    reason = reason_field(required=False, label=_l("Reason (optional, the starter is told)"))
+    next = HiddenField()
+
+
+class NoteForm(ForumForm):
+    template = SelectField(_l("Start from a template"), validate_choice=False)
+    body = TextAreaField(_l("Your note (only the member receives it)"), validators=[
+        DataRequired(message=_l("Please write the note.")), Length(max=MAX_NOTE)],
+        render_kw={"rows": 12})
+
+
+class AlertResolveForm(ForumForm):
+    note = TextAreaField(_l("Note for the log (optional)"),
+                         validators=[Optional(), Length(max=2000)])
+
+
+class TemplatesForm(ForumForm):
+    templates = TextAreaField(
+        _l("Note templates"),
+        description=_l("Each template starts with a line “## Name”; the lines after it "
+                       "are the note."),
+        validators=[DataRequired(message=_l("Please keep at least one template.")),
+                    Length(max=MAX_TEMPLATES_TEXT)], render_kw={"rows": 24})

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from .. import community
 from ..dates import human_date
 from ..domain import (
     accounts,
@@ -17,15 +18,30 @@ from ..domain import (
     moderation,
     posts,
     reports,
+    safety_queue,
 )
+from ..domain.alerts import open_alerts
 from ..extensions import db
-from ..models import Category
+from ..models import AlertKind, Category
 from ..permissions import can_ban, can_lift, can_moderate, can_suspend, require
 from ..web.log_words import action_choices
 from ..web.paging import requested_page, require_page_exists
+from ..web.security import safe_next
 from ..web.urls import post_url, thread_url
 from ..web.writing import label_choices
-from .forms import HideForm, LockForm, MoveForm, ReasonForm, RejectForm, ResolveForm, SuspendForm
+from .forms import (
+    AlertResolveForm,
+    HideForm,
+    LockForm,
+    MembersOnlyForm,
+    MoveForm,
+    NoteForm,
+    ReasonForm,
+    RejectForm,
+    ResolveForm,
+    SuspendForm,
+    TemplatesForm,
+)
 
 bp = Blueprint("moderation", __name__)
 
@@ -73,8 +89,11 @@ def _post(post_id):
 
 @bp.get("/mod")
 def queue():
+    alerts = open_alerts()
     return render_template(
         "moderation/queue.html", groups=reports.open_reports(), held=moderation.held_posts(),
+        at_risk=[a for a in alerts if a.kind == AlertKind.CRISIS.value],
+        accounts=[a for a in alerts if a.kind != AlertKind.CRISIS.value],
         reason_labels=FLAG_REASONS,
         resolve_form=label_choices(ResolveForm(formdata=None), _("Choose a label")),
         reject_form=RejectForm(formdata=None),
@@ -120,6 +139,78 @@ def reject(post_id):
     return _act(RejectForm(), url_for(".queue"),
                 lambda form: moderation.reject_post(post, current_user, form.reason.data),
                 _("Not approved: the author has been told why."))
+
+
+# -- safety alerts: a private note, escalating, resolving; the note templates ----------
+
+def _alert(alert_id):
+    return safety_queue.get_alert(alert_id) or abort(404)
+
+
+def _alert_done(action, done):
+    """Run an alert action; a resolved alert says so instead."""
+    try:
+        if action() is not False:
+            flash(str(done), "success")
+    except events.ModerationError as error:
+        flash(str(error), "error")
+    return redirect(url_for(".queue"))
+
+
+@bp.route("/mod/alerts/<id:alert_id>/note", methods=["GET", "POST"])
+def alert_note(alert_id):
+    """A private note to the member: pick a template (a GET form, no script needed), its
+    text fills the note, which the moderator edits and sends."""
+    alert = _alert(alert_id)
+    if alert.subject is None or alert.resolved_at is not None:
+        abort(404)
+    templates = safety_queue.note_templates()
+    form = NoteForm()
+    form.template.choices = [(t.name, t.name) for t in templates]
+    if request.method == "GET":
+        chosen = request.args.get("template", "")
+        form.template.data = chosen
+        form.body.data = next((t.body for t in templates if t.name == chosen), "")
+    elif form.validate_on_submit():
+        return _alert_done(lambda: safety_queue.send_note(alert, current_user, form.body.data),
+                           _("Your note was sent to %(name)s.", name=alert.subject.name))
+    return render_template("moderation/note.html", alert=alert, form=form)
+
+
+@bp.post("/mod/alerts/<id:alert_id>/escalate")
+def alert_escalate(alert_id):
+    alert, form = _alert(alert_id), ReasonForm()
+    if not form.validate_on_submit():
+        return _refused_form(form, url_for(".queue"))
+    return _alert_done(lambda: safety_queue.escalate(alert, current_user, form.reason.data or ""),
+                       _("Escalated: every admin has been told."))
+
+
+@bp.post("/mod/alerts/<id:alert_id>/resolve")
+def alert_resolve(alert_id):
+    alert, form = _alert(alert_id), AlertResolveForm()
+    if not form.validate_on_submit():
+        return _refused_form(form, url_for(".queue"))
+    return _alert_done(lambda: safety_queue.resolve(alert, current_user, form.note.data or ""),
+                       _("Resolved: the alert has left the queue."))
+
+
+@bp.route("/mod/templates", methods=["GET", "POST"])
+def note_templates():
+    form = TemplatesForm()
+    if request.method == "GET":
+        form.templates.data = community.get("NOTE_TEMPLATES")
+    elif form.validate_on_submit():
+        try:
+            saved = safety_queue.save_templates(current_user, form.templates.data)
+        except safety_queue.TemplatesError as error:
+            form.templates.errors = [*form.templates.errors, str(error)]
+        else:
+            flash(_("The note templates are saved.") if saved else _("Nothing had changed."),
+                  "success")
+            return redirect(url_for(".note_templates"))
+    return render_template("moderation/templates.html", form=form,
+                           templates=safety_queue.note_templates())
 
 
 @bp.get("/mod/log")
@@ -168,6 +259,17 @@ _action("/p/<id:post_id>/hide", "hide", _post, HideForm,
 _action("/p/<id:post_id>/restore", "restore", _post, ReasonForm,
         lambda post, form: moderation.restore_post(post, current_user, form.reason.data or ""),
         _l("The post is visible again."))
+
+
+@bp.post("/t/<id:thread_id>/members-only")
+def members_only(thread_id):
+    thread, form = _thread(thread_id), MembersOnlyForm()
+    back = safe_next(form.next.data) if form.next.data else thread_url(thread)
+    on = bool(form.members_only.data)
+    done = (_("The thread is now for signed-in members only.") if on
+            else _("The thread is visible to everyone again."))
+    return _act(form, back, lambda form: moderation.set_members_only(
+        thread, current_user, on, form.reason.data or ""), done)
 
 
 @bp.post("/t/<id:thread_id>/move")

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from ..domain import accounts, categories, listings, notifications, watching
 from ..models import WatchLevel
-from ..permissions import can_mute_member, can_view_thread, can_watch, require
+from ..permissions import can_ignore, can_mute_member, can_view_thread, can_watch, require
 from ..web.forms import EmptyForm
 from ..web.paging import requested_page, require_page_exists
 from ..web.security import safe_next
@@ -35,9 +35,21 @@ def unread_notifications() -> int:
     return g.unread_notifications
 
 
+def ignored_authors() -> frozenset[int]:
+    """The members whose posts fold away for this reader: one query per page."""
+    if "ignored_authors" not in g:
+        g.ignored_authors = watching.ignored_ids(current_user)
+    return g.ignored_authors
+
+
+def _ignoring(user) -> bool:
+    return user is not None and user.id in ignored_authors()
+
+
 @bp.app_context_processor
 def _bell():
-    return {"unread_notifications": unread_notifications,
+    return {"unread_notifications": unread_notifications, "ignored_authors": ignored_authors,
+            "ignoring": _ignoring,
             "thread_watch_form": _thread_watch_form, "watch_level_of": _levels,
             "thread_level_labels": THREAD_LEVEL_LABELS}
 
@@ -73,6 +85,8 @@ def open_one(notification_id):
     require(can_watch(current_user))
     item = notifications.get_own(current_user, notification_id) or abort(404)
     notifications.mark_read(item)
+    if item.action == "escalate":  # a safety alert for the admins: it is in the queue
+        return redirect(url_for("moderation.queue"))
     if item.post_id:
         return redirect(url_for("posts.permalink", post_id=item.post_id))
     if item.thread_id:
@@ -175,3 +189,31 @@ def mute(username):
         flash(_("%(name)s is no longer muted.", name=other.name), "success")
     return redirect(safe_next(form.next.data) if form.next.data
                     else url_for("accounts.profile", username=other.username))
+
+
+def _member_action(username, rule, act, done):
+    """The ignore buttons: the rule, the one change, then back where the button was."""
+    require(can_watch(current_user))
+    other = accounts.find_by_username(username) or abort(404)
+    require(rule(current_user, other))
+    form = MuteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    act(current_user, other)
+    flash(done(other.name), "success")
+    return redirect(safe_next(form.next.data) if form.next.data
+                    else url_for("accounts.profile", username=other.username))
+
+
+@bp.post("/u/<username>/ignore")
+def ignore(username):
+    return _member_action(username, can_ignore, watching.ignore_member, lambda name: _(
+        "You now ignore %(name)s: their posts are folded away, and they notify you of "
+        "nothing.", name=name))
+
+
+@bp.post("/u/<username>/unignore")
+def unignore(username):
+    return _member_action(username, lambda user, other: can_watch(user),
+                          watching.unignore_member,
+                          lambda name: _("You no longer ignore %(name)s.", name=name))

@@ -56,10 +56,11 @@ from .queries import (
     others_replied,
     public_posts,
     public_threads,
+    silenced,
     visible_notifications,
     visible_posts,
 )
-from .watching import can_mute_member, can_watch
+from .watching import can_ignore, can_mute_member, can_watch
 
 __all__ = [
     "can_add_to_category",
@@ -87,6 +88,7 @@ __all__ = [
     "can_manage_account",
     "can_mark_read",
     "can_moderate",
+    "can_ignore",
     "can_mute_member",
     "can_publish_article",
     "can_reply",
@@ -117,6 +119,7 @@ __all__ = [
     "require",
     "suspension_notice",
     "visible_notifications",
+    "silenced",
     "visible_posts",
     "can",
 ]

@@ -4,9 +4,19 @@ question a rule asks of the database."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import MemberMute, Notification, NotificationKind, Post, Thread
+from ..models import (
+    MemberIgnore,
+    MemberMute,
+    Notification,
+    NotificationKind,
+    Post,
+    Role,
+    Thread,
+    User,
+)
 from .people import _is_active, is_moderator
 
 
@@ -39,10 +49,23 @@ def visible_notifications(user_id):
         Post.id == Notification.post_id, public_posts()))
     thread_ok = or_(Notification.thread_id.is_(None), exists().where(
         Thread.id == Notification.thread_id, public_threads()))
-    not_muted = or_(Notification.actor_id.is_(None), ~exists().where(
-        MemberMute.user_id == user_id, MemberMute.muted_user_id == Notification.actor_id))
+    not_muted = or_(Notification.actor_id.is_(None), ~silenced(user_id, Notification.actor_id))
     return or_(Notification.kind == NotificationKind.MODERATION.value,
                and_(post_ok, thread_ok, not_muted))
+
+
+def silenced(user_id, actor_id):
+    """SQL: the member `user_id` hears nothing from `actor_id`: they muted them, or
+    ignored them (ignoring implies muting). An ignored member who has since become staff
+    is heard again: staff cannot be ignored."""
+    staff_user = aliased(User)  # never the recipient a caller's query may have joined
+    staff = select(staff_user.id).where(
+        staff_user.role.in_([Role.MODERATOR.value, Role.ADMIN.value])).correlate(None)
+    ignored = exists().where(
+        MemberIgnore.user_id == user_id, MemberIgnore.ignored_user_id == actor_id,
+        MemberIgnore.ignored_user_id.not_in(staff))
+    return or_(exists().where(MemberMute.user_id == user_id,
+                              MemberMute.muted_user_id == actor_id), ignored)
 
 
 def others_replied(post: Post) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from .decisions import ALLOW, LOGIN, Decision, deny
-from .people import _is_active, _signed_in
+from .people import _is_active, _signed_in, is_moderator
 
 
 def can_watch(user, obj=None) -> Decision:
@@ -27,4 +27,21 @@ def can_mute_member(user, other=None) -> Decision:
         return deny(404, "")
     if other.id == user.id:
         return deny(403, _("You cannot mute yourself."))
+    return ALLOW
+
+
+def can_ignore(user, other=None) -> Decision:
+    """Ignore another member (their posts collapse for you, and they notify you of
+    nothing). Never yourself, and never staff: moderators and admins must be able to
+    reach everyone."""
+    decision = can_watch(user)
+    if not decision:
+        return decision
+    if other is None or other.deleted_at is not None:
+        return deny(404, "")
+    if other.id == user.id:
+        return deny(403, _("You cannot ignore yourself."))
+    if is_moderator(other):
+        return deny(403, _("Moderators and admins cannot be ignored: they need to be able "
+                           "to reach everyone."))
     return ALLOW

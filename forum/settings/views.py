@@ -327,6 +327,6 @@ def notifications_settings():
     return render_template(
         "settings/notifications.html", form=form, threads=watching.thread_watches(user),
         categories=watching.category_watches(user), tags=watching.tag_watches(user),
-        members=watching.muted_members(user),
+        members=watching.muted_members(user), ignored=watching.ignored_members(user),
         feed_url=url_for("notifications.feed", token=notifications.feed_token(user),
                          _external=True))

@@ -31,6 +31,7 @@ from ..permissions import (
     can_view_thread,
     require,
 )
+from ..web.fast_reading import limit_reading
 from ..web.pages import apply_label, render_thread
 from ..web.paging import requested_page, require_page_exists
 from ..web.sending import send_once
@@ -140,6 +141,7 @@ def guidelines():
 
 @bp.get("/t/<id:thread_id>")
 @bp.get("/t/<id:thread_id>/<slug>")
+@limit_reading
 def thread(thread_id, slug=None):
     thread = listings.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))

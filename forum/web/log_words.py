@@ -43,6 +43,12 @@ ACTIONS = {
     "label list: edit": _l("label list: edit"),
     "label list: archive": _l("label list: archive"),
     "label list: reopen": _l("label list: reopen"),
+    "setting": _l("setting"),
+    "members-only: on": _l("members-only: on"),
+    "members-only: off": _l("members-only: off"),
+    "note": _l("private note"),
+    "escalate": _l("escalate to admins"),
+    "resolve alert": _l("resolve alert"),
 }
 
 
