@@ -2,13 +2,14 @@
 refused reply on it, with its errors), labelling a thread or a post, and the one
 button a mailed link opens."""
 
-from flask import current_app, flash, redirect, render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain import bookmarks, categories, drafts, helpful, labels, listings, posts, reading
 from ..permissions import can_moderate, can_view_post
 from .paging import requested_page, require_page_exists
+from .security import ask_not_to_index
 from .urls import post_url
 from .writing import LabelForm, label_choices
 
@@ -43,6 +44,17 @@ def render_thread(thread, reply_form, preview=None, page=None, mark_read=False):
     if mark_read:
         reading.record(current_user, thread, page_posts.items)
     return page_html
+
+
+def render_members_only(thread):
+    """What a signed-out visitor gets of a members-only thread on every page that would
+    show its posts (any page of it, its top posts, a search in it): the title and the
+    start of the opening post, no names, no replies, and a way to sign in back to it."""
+    ask_not_to_index()
+    return render_template("threads/members_only.html", thread=thread,
+                           teaser=listings.teaser(thread),
+                           back=url_for("threads.thread", thread_id=thread.id,
+                                        slug=thread.slug))
 
 
 def apply_label(target, back):
