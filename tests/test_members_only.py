@@ -14,7 +14,7 @@ from forum.extensions import db
 from forum.models import EmailChoice, OutboxMessage, Post, utcnow
 
 from .conftest import Browser
-from .factories import make_category, make_discussion, make_user
+from .factories import make_category, make_discussion
 
 MARKER = "zebrafinch"
 # 270 characters before the marker: the teaser (250, cut on a word) stops before it.
