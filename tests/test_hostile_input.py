@@ -199,7 +199,8 @@ def refused() -> None:
 # Hypothesis examples per test (a test may send more than one form per example).
 EXAMPLES = {
     "register": 60, "login": 30, "login ?next": 15, "reset request": 30, "sign-in link": 20,
-    "reset": 15, "profile": 40, "profile visibility": 30, "members-only discussion": 30, "expert profile": 30, "email change": 25, "password change": 15,
+    "reset": 15, "profile": 40, "profile visibility": 30, "members-only discussion": 30,
+    "expert profile": 30, "email change": 25, "password change": 15,
     "reading preferences": 30, "language switch": 20, "verification request": 40,
     "delete account": 10,
     "two-step sign-in": 25, "discussion": 100, "article": 75, "reply": 80, "edit reply": 50,
