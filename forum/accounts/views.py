@@ -19,17 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import requestlog
-from ..domain import (
-    accounts,
-    drafts,
-    listings,
-    mail,
-    profiles,
-    reports,
-    sessions,
-    signin,
-    two_factor,
-)
+from ..domain import accounts, drafts, listings, mail, reports, sessions, signin, two_factor
 from ..extensions import csrf, db, limiter
 from ..limits import per_member, per_recipient
 from ..models import EmailChoice, User
@@ -37,15 +27,14 @@ from ..permissions import (
     can_manage_account,
     can_report_user,
     can_see_own_reports,
-    can_view_profile,
     must_set_up_two_factor,
     require,
 )
 from ..web import two_step
 from ..web.forms import EmptyForm, RevokeForm, apply_errors
-from ..web.pages import mailed_link_page
+from ..web.pages import closed_profile, mailed_link_page
 from ..web.paging import requested_page, require_page_exists
-from ..web.security import ask_not_to_index, safe_next, safe_path
+from ..web.security import safe_next, safe_path
 from ..web.writing import REASON_LABELS, FlagForm
 from .forms import (
     LoginForm,
@@ -347,10 +336,9 @@ def unsubscribe(token):
 @bp.get("/u/<username>")
 def profile(username):
     user = accounts.find_by_username(username) or abort(404)
-    if not profiles.indexable(user):
-        ask_not_to_index()
-    if not can_view_profile(current_user, user):
-        return render_template("accounts/profile_members.html", user=user)
+    closed = closed_profile(user)
+    if closed is not None:
+        return closed
     per_page = current_app.config["POSTS_PER_PAGE"]
     posts = listings.user_posts(user, requested_page(), per_page, current_user)
     started = listings.user_threads(user, requested_page("threads_page"), per_page,

@@ -6,8 +6,18 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain import bookmarks, categories, drafts, helpful, labels, listings, posts, reading
-from ..permissions import can_moderate, can_view_post
+from ..domain import (
+    bookmarks,
+    categories,
+    drafts,
+    helpful,
+    labels,
+    listings,
+    posts,
+    profiles,
+    reading,
+)
+from ..permissions import can_moderate, can_view_post, can_view_profile
 from .paging import requested_page, require_page_exists
 from .security import ask_not_to_index
 from .urls import post_url
@@ -55,6 +65,17 @@ def render_members_only(thread):
                            teaser=listings.teaser(thread),
                            back=url_for("threads.thread", thread_id=thread.id,
                                         slug=thread.slug))
+
+
+def closed_profile(user):
+    """A visitor's page for a profile its member keeps for members, or None when the
+    profile is open to the viewer. Search engines are asked to leave out every profile
+    its member did not make public."""
+    if not profiles.indexable(user):
+        ask_not_to_index()
+    if can_view_profile(current_user, user):
+        return None
+    return render_template("accounts/profile_members.html", user=user)
 
 
 def apply_label(target, back):
