@@ -116,6 +116,7 @@ class Demo:
     own_post: dict[str, int]  # a post each role may edit
     others_post: int  # a reply by someone outside ACCOUNTS, to report
     unsubscribe: str = ""  # the member's one-click unsubscribe token, as mailed
+    members_only: int = 0  # a members-only thread: a visitor gets its teaser
 
     def paths(self, role: str) -> dict:
         return {**vars(self), "own_post": self.own_post.get(role, 0)}
@@ -145,6 +146,10 @@ def seed() -> Demo:
                                  .where(*conditions).order_by(Post.id).limit(1))
 
     fatigue, partner = thread("Fatigue on bad days"), thread("My partner was just diagnosed")
+    heat = thread("Heat sensitivity")
+    heat.members_only = True
+    db.session.scalar(select(User).where(User.username == "dan_the_van")).profile_visibility = \
+        "members"
     demo = Demo(
         fatigue=fatigue.id,
         article=thread("Gut bacteria and MS").id,
@@ -159,6 +164,7 @@ def seed() -> Demo:
         },
         others_post=first_post(Post.thread_id == partner.id, Post.is_opening.is_(False),
                                User.username.not_in([*ACCOUNTS.values(), "new_here"])).id,
+        members_only=heat.id,
         unsubscribe=mailtext.unsubscribe_token(
             db.session.scalar(select(User.id).where(User.username == ACCOUNTS["member"]))),
     )
@@ -212,6 +218,8 @@ PAGES = [
     PageType("settings", "/settings", SIGNED_IN),
     PageType("two-step-sign-in", "/settings/two-factor", SIGNED_IN),
     PageType("profile", "/u/prof_k", ROLES),
+    PageType("members-only thread", "/t/{members_only}", ROLES),
+    PageType("members-only profile", "/u/dan_the_van", ROLES),
     PageType("search", "/search?q=fatigue", ROLES),
     PageType("tag", "/tag/fatigue", ROLES),
     PageType("mod-queue", "/mod", STAFF),

@@ -70,6 +70,7 @@ from forum.models import (
     OutboxMessage,
     Post,
     PostRevision,
+    ProfileVisibility,
     Reference,
     Tag,
     Thread,
@@ -201,7 +202,8 @@ def refused() -> None:
 # Hypothesis examples per test (a test may send more than one form per example).
 EXAMPLES = {
     "register": 60, "login": 30, "login ?next": 15, "reset request": 30, "sign-in link": 20,
-    "reset": 15, "profile": 40, "expert profile": 30, "email change": 25, "password change": 15,
+    "reset": 15, "profile": 40, "profile visibility": 30, "members-only discussion": 30,
+    "expert profile": 30, "email change": 25, "password change": 15,
     "reading preferences": 30, "language switch": 20, "verification request": 40,
     "delete account": 10,
     "two-step sign-in": 25, "discussion": 100, "article": 75, "reply": 80, "edit reply": 50,
@@ -578,6 +580,37 @@ def _profile_value(name: str, value: str) -> str:
 def _profile_kept(fields: dict[str, str]) -> dict[str, str]:
     return {name: label_kept(value) if name == "display_name" else sent(value)
             for name, value in fields.items()}
+
+
+@hostile_settings("profile visibility")
+@given(choice=mostly(*ProfileVisibility))
+def test_profile_visibility_settings(member_browser, member, choice):
+    payload("profile visibility")
+    fresh()
+    before = member.profile_visibility
+    response = send(member_browser, "/settings",
+                    {"display_name": "", "bio": "Kept words", "profile_visibility": choice})
+    fresh()
+    if response.status_code == 302:
+        assert choice in set(ProfileVisibility) or not choice.strip()
+        assert member.profile_visibility == (choice if choice in set(ProfileVisibility)
+                                             else before)
+    else:
+        check_refused(response, {"bio": "Kept words"})
+        assert member.profile_visibility == before
+
+
+@hostile_settings("members-only discussion")
+@given(value=hostile)
+def test_members_only_checkbox(member_browser, category, value):
+    payload("members-only discussion")
+    response = send(member_browser, f"/c/{category.slug}/new", {
+        "title": f"Hostile members-only {next(unique)}", "body": "Plain words.", "tags": "",
+        "members_only": value})
+    assert response.status_code == 302
+    thread = db.session.get(Thread, thread_id_in(response.headers["Location"]))
+    # A checkbox is on when sent with any value but the ones that mean off.
+    assert thread.members_only is (value not in ("", "false", "False"))
 
 
 @hostile_settings("expert profile")

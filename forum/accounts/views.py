@@ -33,7 +33,7 @@ from ..permissions import (
 from ..web import two_step
 from ..web.fast_reading import limit_reading
 from ..web.forms import EmptyForm, RevokeForm, apply_errors
-from ..web.pages import mailed_link_page
+from ..web.pages import closed_profile, mailed_link_page
 from ..web.paging import requested_page, require_page_exists
 from ..web.security import safe_next, safe_path
 from ..web.writing import REASON_LABELS, FlagForm
@@ -338,9 +338,13 @@ def unsubscribe(token):
 @limit_reading
 def profile(username):
     user = accounts.find_by_username(username) or abort(404)
+    closed = closed_profile(user)
+    if closed is not None:
+        return closed
     per_page = current_app.config["POSTS_PER_PAGE"]
-    posts = listings.user_posts(user, requested_page(), per_page)
-    started = listings.user_threads(user, requested_page("threads_page"), per_page)
+    posts = listings.user_posts(user, requested_page(), per_page, current_user)
+    started = listings.user_threads(user, requested_page("threads_page"), per_page,
+                                    current_user)
     require_page_exists(posts)
     require_page_exists(started)
     return render_template(

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import text
 from ..extensions import db
 from ..models import Category, Post, Tag, Thread, ThreadKind, User, thread_tags
-from ..permissions import public_posts, public_threads, visible_posts
+from ..permissions import public_posts, public_threads, readable_threads, visible_posts
 
 
 def _thread_list_options():
@@ -27,6 +28,13 @@ def _visible_threads():
     return select(Thread).where(public_threads())
 
 
+def _readable_threads(viewer):
+    """The threads `viewer` may find with their words: lists that show an excerpt, an
+    author or a post leave a members-only thread out for a visitor. Category and tag
+    pages keep it, as a title row with its badge (templates ask `can.read_in_full`)."""
+    return _visible_threads().where(readable_threads(viewer))
+
+
 @dataclass
 class FrontPage:
     articles: list[Thread]
@@ -35,32 +43,35 @@ class FrontPage:
     recent_comments: list[Post]
 
 
-def front_page(articles: int = 5, discussions: int = 10, recent: int = 5) -> FrontPage:
+def front_page(viewer=None, articles: int = 5, discussions: int = 10,
+               recent: int = 5) -> FrontPage:
     latest_articles = db.session.scalars(
-        _visible_threads()
+        _readable_threads(viewer)
         .where(Thread.kind == ThreadKind.ARTICLE)
         .options(*_thread_list_options(), selectinload(Thread.tags))
         .order_by(Thread.created_at.desc(), Thread.id.desc())
         .limit(articles)
     ).all()
     active = db.session.scalars(
-        _visible_threads()
+        _readable_threads(viewer)
         .where(Thread.kind == ThreadKind.DISCUSSION)
         .options(*_thread_list_options())
         .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(discussions)
     ).all()
     recent_threads = db.session.scalars(
-        _visible_threads().order_by(Thread.created_at.desc(), Thread.id.desc()).limit(recent)
+        _readable_threads(viewer).order_by(Thread.created_at.desc(), Thread.id.desc())
+        .limit(recent)
     ).all()
-    return FrontPage(latest_articles, active, recent_threads, recent_comments(recent))
+    return FrontPage(latest_articles, active, recent_threads, recent_comments(recent, viewer))
 
 
-def recent_comments(limit: int) -> list[Post]:
+def recent_comments(limit: int, viewer=None) -> list[Post]:
     return db.session.scalars(
         select(Post)
         .join(Post.thread)
-        .where(Post.is_opening.is_(False), public_posts(), public_threads())
+        .where(Post.is_opening.is_(False), public_posts(), public_threads(),
+               readable_threads(viewer))
         .options(joinedload(Post.author), joinedload(Post.thread))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)
@@ -100,10 +111,12 @@ def tag_threads(name: str, page: int, per_page: int):
 
 
 def feed_entries(tag: Tag | None = None, limit: int = 20) -> list[Post]:
-    """Opening posts for a feed: the latest articles, or the latest threads with `tag`."""
+    """Opening posts for a feed: the latest articles, or the latest threads with `tag`.
+    A feed is read outside any session, so members-only threads are never in it."""
     query = (
         select(Post).join(Post.thread)
-        .where(Post.is_opening.is_(True), public_posts(), public_threads())
+        .where(Post.is_opening.is_(True), public_posts(), public_threads(),
+               readable_threads(None))
         .options(joinedload(Post.thread).selectinload(Thread.tags), joinedload(Post.author))
         .order_by(Thread.created_at.desc(), Thread.id.desc()).limit(limit)
     )
@@ -143,6 +156,18 @@ def get_thread(thread_id: int) -> Thread | None:
     )
 
 
+TEASER_LENGTH = 250
+
+
+def teaser(thread: Thread) -> str:
+    """What a signed-out visitor reads of a members-only thread: the first 250
+    characters of its opening post as plain text, cut on a word, or nothing while the
+    opening post is not public."""
+    body = db.session.scalar(select(Post.body_html).where(
+        Post.thread_id == thread.id, Post.is_opening.is_(True), public_posts()))
+    return text.excerpt(body, TEASER_LENGTH) if body else ""
+
+
 def thread_posts(thread: Thread, viewer, page: int, per_page: int):
     query = (
         select(Post)
@@ -154,20 +179,21 @@ def thread_posts(thread: Thread, viewer, page: int, per_page: int):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def user_posts(user: User, page: int, per_page: int):
+def user_posts(user: User, page: int, per_page: int, viewer=None):
     query = (
         select(Post)
         .join(Post.thread)
-        .where(Post.author_id == user.id, public_posts(), public_threads())
+        .where(Post.author_id == user.id, public_posts(), public_threads(),
+               readable_threads(viewer))
         .options(joinedload(Post.thread))
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def user_threads(user: User, page: int, per_page: int):
+def user_threads(user: User, page: int, per_page: int, viewer=None):
     query = (
-        _visible_threads()
+        _readable_threads(viewer)
         .where(Thread.author_id == user.id)
         .options(*_thread_list_options())
         .order_by(Thread.created_at.desc(), Thread.id.desc())

@@ -230,7 +230,7 @@ def latest(user: User, limit: int = 50) -> list[Notification]:
     return db.session.scalars(
         select(Notification).where(Notification.user_id == user.id, _visible(user.id))
         .options(joinedload(Notification.thread), joinedload(Notification.actor),
-                      joinedload(Notification.post))
+                 joinedload(Notification.post).joinedload(Post.thread))
         .order_by(Notification.updated_at.desc(), Notification.id.desc()).limit(limit)).all()
 
 

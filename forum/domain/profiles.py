@@ -20,6 +20,7 @@ from ..models import (
     OutboxMessage,
     Post,
     PostRevision,
+    ProfileVisibility,
     Role,
     TextSize,
     Thread,
@@ -93,17 +94,26 @@ def _name_taken(user: User, key: str) -> bool:
     return any(name_key(name) == key for name in names)
 
 
-def update_profile(user: User, display_name: str, bio: str, conflicts: str | None = None) -> None:
-    """The freely editable profile: display name, bio and (experts) the standing conflicts
-    statement. Credentials and affiliation change only through a verification request.
-    An unchanged display name is not judged again, so an older name never blocks a save."""
+def update_profile(user: User, display_name: str, bio: str, conflicts: str | None = None,
+                   visibility: str | None = None) -> None:
+    """The freely editable profile: display name, bio, who may see the profile
+    (`ProfileVisibility`; None keeps it) and (experts) the standing conflicts statement.
+    Credentials and affiliation change only through a verification request. An
+    unchanged display name is not judged again, so an older name never blocks a save."""
     display_name = text.strip_format(display_name or "").strip()
     if display_name != user.display_name:
         checked(display_name=(partial(check_display_name, user), display_name))
     user.display_name, user.bio = display_name, (bio or "").strip()
     if conflicts is not None:
         user.conflicts = conflicts.strip()
+    if visibility in set(ProfileVisibility):
+        user.profile_visibility = visibility
     db.session.commit()
+
+
+def indexable(user: User) -> bool:
+    """Whether search engines may list the member's profile: only when they chose so."""
+    return user.profile_visibility == ProfileVisibility.PUBLIC.value
 
 
 def update_preferences(user: User, text_size: str, high_contrast: bool,

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql
 from .. import text
 from ..extensions import db
 from ..models import Post, Thread, User
-from ..permissions import public_posts, public_threads
+from ..permissions import public_posts, public_threads, readable_threads
 
 START, STOP = "\x02", "\x03"  # snippet markers; normalised text never contains them
 MAX_TERMS = 24
@@ -152,10 +152,11 @@ class Results:
 
 
 def search(query: str, page: int = 1, per_page: int = 20,
-           thread_id: int | None = None) -> Results:
+           thread_id: int | None = None, viewer=None) -> Results:
     """Public posts matching `query`, best first, with highlighted snippets: two
     statements, the total and the page. With `thread_id`, only that thread's posts
-    (search within one thread; the same rule of what anyone may find).
+    (search within one thread; the same rule of what anyone may find). A visitor
+    (`viewer` None or signed out) finds nothing in members-only threads.
 
     Any string is safe here: words are extracted and quoted for FTS5, and
     Postgres parses the text with websearch_to_tsquery, which never fails; either
@@ -170,12 +171,13 @@ def search(query: str, page: int = 1, per_page: int = 20,
     else:
         match, snippet, rank = _tsvector(" ".join(terms))
     key = _key()
-    total = db.session.scalar(_public_matches(select(func.count()), key, match, thread_id))
+    total = db.session.scalar(_public_matches(select(func.count()), key, match, thread_id,
+                                                  viewer))
     rows = db.session.execute(
         _public_matches(
             select(Post.id, Thread.id, Thread.slug, Thread.title, Post.is_opening,
                    Post.created_at, User.username, User.deleted_at, snippet, Post.author_id),
-            key, match, thread_id,
+            key, match, thread_id, viewer,
         )
         .outerjoin(User, User.id == Post.author_id)
         .order_by(rank, Post.id.desc())
@@ -184,7 +186,7 @@ def search(query: str, page: int = 1, per_page: int = 20,
     return Results(query, [_hit(row) for row in rows], total, page, per_page)
 
 
-def _public_matches(statement, key, match, thread_id=None):
+def _public_matches(statement, key, match, thread_id=None, viewer=None):
     """`statement` over the index rows that match, joined to their posts and threads
     and kept to what anyone may find (the rule lists and feeds use); with `thread_id`,
     to one thread's posts."""
@@ -192,7 +194,7 @@ def _public_matches(statement, key, match, thread_id=None):
         statement.select_from(key.table)
         .join(Post, Post.id == key)
         .join(Thread, Thread.id == Post.thread_id)
-        .where(match, public_posts(), public_threads())
+        .where(match, public_posts(), public_threads(), readable_threads(viewer))
     )
     return statement if thread_id is None else statement.where(Post.thread_id == thread_id)
 

@@ -209,10 +209,12 @@ def _rendered_fields(thread: Thread) -> str:
 
 def start_discussion(
     author: User, category: Category, title: str, body: str, tags: list[str],
-    at: datetime | None = None, submission: str | None = None,
+    at: datetime | None = None, submission: str | None = None, members_only: bool = False,
 ) -> Thread:
+    """A new discussion; `members_only` keeps its words for signed-in members (#14)."""
     return write_once(submission, author, lambda token: _new_thread(
         ThreadKind.DISCUSSION, author, category, title, body, tags, at, token,
+        members_only=bool(members_only),
     ), body, title).thread
 
 

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from .. import community, text
 from ..models import Post, Thread, utcnow
-from .decisions import ALLOW, NOT_FOUND, Decision, deny
-from .people import _is_active, _member, _owns, _writer, is_moderator
+from .decisions import ALLOW, LOGIN, NOT_FOUND, Decision, deny
+from .people import _is_active, _member, _owns, _signed_in, _writer, is_moderator
 from .queries import others_replied
 
 
@@ -40,6 +40,16 @@ def can_view_thread(user, thread: Thread) -> Decision:
         return deny(404, _("This thread was deleted.")) if author else NOT_FOUND
     if thread.hidden_at is not None and not author:
         return NOT_FOUND
+    return ALLOW
+
+
+def can_read_in_full(user, thread: Thread) -> Decision:
+    """A members-only thread (#14, HealthUnlocked's pattern) shows a signed-out visitor
+    only its title and the start of its opening post: its replies, its authors and the
+    rest of its words are for signed-in members. Every page that shows a thread's posts
+    asks this, after `can_view_thread`; lists ask `readable_threads` (queries.py)."""
+    if thread.members_only and not _signed_in(user):
+        return deny(LOGIN, _("This conversation is for members: please sign in to read it."))
     return ALLOW
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..models import ExpertVerification, Role, Thread, User
-from .decisions import ALLOW, Decision, deny
-from .people import _member, is_admin, is_moderator, is_suspended, suspension_notice
+from ..models import ExpertVerification, ProfileVisibility, Role, Thread, User
+from .decisions import ALLOW, LOGIN, Decision, deny
+from .people import _member, _signed_in, is_admin, is_moderator, is_suspended, suspension_notice
 
 
 def can_manage_account(user, obj=None) -> Decision:
@@ -20,6 +20,15 @@ def can_edit_profile(user, obj=None) -> Decision:
     if decision and is_suspended(user):
         return deny(403, suspension_notice(user))
     return decision
+
+
+def can_view_profile(user, member: User) -> Decision:
+    """A profile is the member's to open or close (#14): one kept for members shows a
+    signed-out visitor only that it exists, with a way to sign in. Their posts link to
+    it either way."""
+    if member.profile_visibility == ProfileVisibility.MEMBERS.value and not _signed_in(user):
+        return deny(LOGIN, _("This member’s profile is visible to signed-in members."))
+    return ALLOW
 
 
 def can_report_user(user, subject: User) -> Decision:

@@ -17,7 +17,7 @@ from ..models import (
     Thread,
     User,
 )
-from .people import _is_active, is_moderator
+from .people import _is_active, _signed_in, is_moderator
 
 
 def visible_posts(user, post=Post):
@@ -38,6 +38,16 @@ def public_posts():
 
 def public_threads():
     return and_(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None))
+
+
+def readable_threads(viewer, thread=Thread):
+    """SQL condition for the threads whose posts `viewer` may find in lists, search and
+    feeds: a members-only thread's words are for signed-in members (the rule
+    `can_read_in_full` gives a single thread). Pass None for what is read outside a
+    session, like the public feeds."""
+    if _signed_in(viewer):
+        return true()
+    return thread.members_only.is_(False)
 
 
 def visible_notifications(user_id):

@@ -10,10 +10,10 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import URL, AnyOf, DataRequired, Length, Optional, ValidationError
 
 from .. import i18n
-from ..models import TextSize
+from ..models import ProfileVisibility, TextSize
 from ..web.forms import (
     ForumForm,
     LabelField,
@@ -36,6 +36,23 @@ class ProfileForm(ForumForm):
         _l("About you"),
         validators=[Optional(), Length(max=2000)],
         description=_l("Optional. Shown on your profile."),
+    )
+    # Not required: a form sent without it keeps the choice. Checked here rather than
+    # by WTForms, so a wrong value gets a clear message.
+    profile_visibility = RadioField(
+        _l("Who can see your profile"),
+        choices=[
+            SelectChoice(ProfileVisibility.NOINDEX.value,
+                         _l("Anyone, but search engines are asked not to list it")),
+            SelectChoice(ProfileVisibility.MEMBERS.value, _l("Only signed-in members")),
+            SelectChoice(ProfileVisibility.PUBLIC.value,
+                         _l("Anyone, and search engines may list it")),
+        ],
+        validate_choice=False,
+        validators=[Optional(), AnyOf([choice.value for choice in ProfileVisibility],
+                                      message=_l("Please choose who can see your profile."))],
+        description=_l("Your profile shows your bio and your posts. Your posts always "
+                       "link to it, whatever you choose."),
     )
 
 

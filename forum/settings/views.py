@@ -75,7 +75,7 @@ def index():
         try:
             conflicts = form.conflicts.data if "conflicts" in form else None
             profiles.update_profile(current_user, form.display_name.data, form.bio.data,
-                                    conflicts)
+                                    conflicts, form.profile_visibility.data)
         except accounts.AccountError as error:
             apply_errors(form, error)
         else:

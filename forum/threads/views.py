@@ -26,13 +26,14 @@ from ..permissions import (
     can_label,
     can_mark_read,
     can_publish_article,
+    can_read_in_full,
     can_review_articles,
     can_start_discussion,
     can_view_thread,
     require,
 )
 from ..web.fast_reading import limit_reading
-from ..web.pages import apply_label, render_thread
+from ..web.pages import apply_label, render_members_only, render_thread
 from ..web.paging import requested_page, require_page_exists
 from ..web.sending import send_once
 from ..web.urls import thread_url
@@ -44,7 +45,7 @@ bp = Blueprint("threads", __name__)
 
 @bp.get("/")
 def index():
-    front = listings.front_page()
+    front = listings.front_page(current_user)
     return render_template(
         "threads/index.html", front=front, categories=categories.categories(),
         article_category=categories.article_category(),
@@ -97,7 +98,7 @@ def new_discussion(slug):
         thread = send_once(form, "discussion", lambda: threads.start_discussion(
             current_user, category, form.title.data, form.body.data,
             threads.tags_for(form.title.data, form.tags.data),
-            submission=form.submission.data,
+            submission=form.submission.data, members_only=form.members_only.data,
         ), lambda thread: waiting(_("Your discussion is waiting for a moderator to approve "
                                     "it."), threads.opening_post(thread))
             if thread.hidden_at else _("Your discussion is posted."))
@@ -148,6 +149,8 @@ def thread(thread_id, slug=None):
     if slug is not None and slug != thread.slug:
         page, quote = request.args.get("page", type=int), request.args.get("quote", type=int)
         return redirect(thread_url(thread, page=page, quote=quote), 301)
+    if not can_read_in_full(current_user, thread):
+        return render_members_only(thread)
     return render_thread(thread, ReplyForm(formdata=None), mark_read=True)
 
 
@@ -157,6 +160,8 @@ def top_posts(thread_id):
     verified expert's reply, in order, each linked to its place."""
     thread = listings.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
+    if not can_read_in_full(current_user, thread):
+        return render_members_only(thread)
     top = catch_up.top_posts(thread, current_user, current_app.config["POSTS_PER_PAGE"])
     return render_template("threads/top.html", thread=thread, top=top)
 
@@ -166,8 +171,11 @@ def thread_search(thread_id):
     """Search within one thread: its public posts that match, best first."""
     thread = listings.get_thread(thread_id) or abort(404)
     require(can_view_thread(current_user, thread))
+    if not can_read_in_full(current_user, thread):
+        return render_members_only(thread)
     results = search.search(request.args.get("q", ""), requested_page(),
-                            current_app.config["THREADS_PER_PAGE"], thread_id=thread.id)
+                            current_app.config["THREADS_PER_PAGE"], thread_id=thread.id,
+                            viewer=current_user)
     require_page_exists(results)
     return render_template("threads/thread_search.html", thread=thread, results=results)
 
@@ -175,7 +183,8 @@ def thread_search(thread_id):
 @bp.get("/search")
 def search_page():
     query = request.args.get("q", "")
-    results = search.search(query, requested_page(), current_app.config["THREADS_PER_PAGE"])
+    results = search.search(query, requested_page(), current_app.config["THREADS_PER_PAGE"],
+                            viewer=current_user)
     if results.page > results.pages:
         abort(404, _("There is no such page."))
     return render_template("threads/search.html", results=results)

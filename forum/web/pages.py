@@ -2,7 +2,7 @@
 refused reply on it, with its errors), labelling a thread or a post, and the one
 button a mailed link opens."""
 
-from flask import abort, current_app, flash, redirect, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,11 +14,13 @@ from ..domain import (
     labels,
     listings,
     posts,
+    profiles,
     reading,
     reviews,
 )
-from ..permissions import can_moderate, can_view_post
+from ..permissions import can_moderate, can_view_post, can_view_profile
 from .paging import requested_page, require_page_exists
+from .security import ask_not_to_index
 from .urls import post_url
 from .writing import LabelForm, label_choices
 
@@ -54,6 +56,28 @@ def render_thread(thread, reply_form, preview=None, page=None, mark_read=False):
     if mark_read:
         reading.record(current_user, thread, page_posts.items)
     return page_html
+
+
+def render_members_only(thread):
+    """What a signed-out visitor gets of a members-only thread on every page that would
+    show its posts (any page of it, its top posts, a search in it): the title and the
+    start of the opening post, no names, no replies, and a way to sign in back to it."""
+    ask_not_to_index()
+    return render_template("threads/members_only.html", thread=thread,
+                           teaser=listings.teaser(thread),
+                           back=url_for("threads.thread", thread_id=thread.id,
+                                        slug=thread.slug))
+
+
+def closed_profile(user):
+    """A visitor's page for a profile its member keeps for members, or None when the
+    profile is open to the viewer. Search engines are asked to leave out every profile
+    its member did not make public."""
+    if not profiles.indexable(user):
+        ask_not_to_index()
+    if can_view_profile(current_user, user):
+        return None
+    return render_template("accounts/profile_members.html", user=user)
 
 
 def apply_label(target, back):

@@ -3,7 +3,7 @@ check that a link we redirect to stays on this site."""
 
 from urllib.parse import SplitResult, urlsplit
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -44,7 +44,16 @@ def init_app(app: Flask) -> None:
             # Pages may show private health conversations: no shared caches.
             response.headers.setdefault("Cache-Control", "private, no-cache")
             response.vary.add("Cookie")
+        if g.get("noindex"):
+            response.headers.setdefault("X-Robots-Tag", "noindex")
         return response
+
+
+def ask_not_to_index() -> None:
+    """Ask search engines to leave this page out: the `X-Robots-Tag` header here and the
+    robots meta in base.html (a members-only thread's teaser, a profile its member keeps
+    out of search engines)."""
+    g.noindex = True
 
 
 def url_parts(url: str) -> SplitResult | None:

@@ -4,6 +4,7 @@ article, a reply, their edits; and reporting or labelling what was written."""
 from flask_babel import LazyString, format_number
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -144,6 +145,12 @@ class DiscussionForm(WritingForm):
         _l("Tags (optional)"), validators=[Optional()],
         description=_l("Up to 5, separated by spaces or commas, for example: fatigue diet. "
                        "A #hashtag in the title counts too."),
+    )
+    members_only = BooleanField(
+        _l("Members only"),
+        description=_l("Only signed-in members can read the replies and the whole of your "
+                       "message. Visitors and search engines see the title and the first "
+                       "few lines. Moderators can change this later."),
     )
     # One per rendered form: a second send of the same form finds the first post.
     submission = HiddenField()
