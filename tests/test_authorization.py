@@ -292,6 +292,8 @@ ROWS = [
     Row("POST", "/admin/settings", admins(W)),
     Row("GET", "/admin/guidelines", admins(200)),
     Row("POST", "/admin/guidelines", admins(W)),
+    Row("GET", "/admin/safety", admins(200)),
+    Row("POST", "/admin/safety", admins(W)),
     Row("GET", "/admin/users", admins(200)),
     Row("GET", "/admin/users/maria", admins(200)),
     Row("POST", "/admin/users/maria/role", admins(W)),

@@ -128,7 +128,7 @@ def _fill(rule, world, member):
     thread, reply = world["thread"], world["reply"]
     values = {
         "thread_id": thread.id, "slug": thread.slug, "post_id": reply.id,
-        "username": member.username, "name": "fatigue", "notification_id": 1,
+        "username": member.username, "name": "fatigue", "notification_id": 1, "alert_id": 1,
         "token": notifications.feed_token(member), "filename": "forum.css",
     }
     path = rule.rule
