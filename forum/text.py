@@ -256,6 +256,17 @@ def excerpt(html_text: str, length: int = 160) -> str:
     return cut.rstrip(",.;:-–— ") + "…"
 
 
+def mark_spans(value: str, spans: list[tuple[int, int]]) -> Markup:
+    """`value` escaped, with each (start, end) span of it in <mark>; spans in order and
+    not overlapping (the personal-information warning shows what would be public)."""
+    parts, at = [], 0
+    for start, end in spans:
+        parts += [escape(value[at:start]), Markup("<mark>%s</mark>") % value[start:end]]
+        at = end
+    parts.append(escape(value[at:]))
+    return Markup("").join(parts)
+
+
 def highlight(snippet: str, start: str, stop: str) -> Markup:
     """A search snippet (plain text with start/stop markers) as HTML with <mark>s."""
     escaped = str(escape(snippet))

@@ -150,7 +150,7 @@ def test_crisis_language_shows_the_helplines_then_post_as_written(writer, form):
     assert sent.status_code == 302
     alerts = _alerts()
     assert len(alerts) == 1 and alerts[0].kind == "crisis"
-    assert alerts[0].detail == "Crisis language: want to die"
+    assert alerts[0].detail == "want to die"
     assert alerts[0].post.body_source == CRISIS and not alerts[0].post.is_held
 
 

@@ -1569,7 +1569,8 @@ def test_noncharacters_do_not_break_the_feeds(expert_browser, category):
     unreadable. forum.text.normalise drops them."""
     response = send(expert_browser, "/articles/new", {
         "title": "Noncharacters \ufffe\uffff here", "summary": "A summary \uffff of it.",
-        "body": "Body \ufffe text.", "tags": "feedtag", "references": REFERENCES})
+        "body": "Body \ufffe text.", "tags": "feedtag", "references": REFERENCES,
+        "disclosure": "None."})
     assert response.status_code == 302
     assert db.session.scalar(select(Thread.title)) == "Noncharacters  here"
     for path in ("/feed.atom", "/tag/feedtag/feed.atom"):
@@ -1776,7 +1777,7 @@ COVERED = {
     "moderation.reinstate", "moderation.ban", "admin.category_list", "admin.category_edit",
     "admin.label_list", "admin.label_edit", "admin.community_settings", "admin.user_role",
     "admin.user_two_factor_reset", "posts.save_draft", "posts.discard_draft", "posts.bookmark",
-    "threads.mark_reviewed", "admin.guidelines",
+    "threads.mark_reviewed", "admin.guidelines", "admin.safety_lists",
     "moderation.members_only", "moderation.alert_note", "moderation.alert_escalate",
     "moderation.alert_resolve", "moderation.note_templates",
 }

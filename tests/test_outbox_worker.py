@@ -372,9 +372,10 @@ def test_a_member_who_no_longer_wants_immediate_mail_or_is_banned_gets_none(app,
     _dropped(queued.id, smtp, "member")
 
 
-def test_members_only_text_never_goes_into_a_mail(app, smtp, scene, monkeypatch):
+def test_members_only_text_never_goes_into_a_mail(app, smtp, scene):
     ana, ben, thread, reply = scene
-    monkeypatch.setattr(Thread, "members_only", True, raising=False)
+    db.session.execute(update(Thread).values(members_only=True))
+    db.session.commit()
     notify(ana, reply)
     make_due()
     mail.send_pending()

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .. import community, text
 from ..extensions import db
@@ -131,15 +131,9 @@ def personal_info(value: str) -> list[Finding]:
 
 
 def marked(value: str, findings: list[Finding]) -> Markup:
-    """`value`, escaped, with each finding in <mark>: the warning shows the author what
-    would be public."""
-    parts, at = [], 0
-    for finding in findings:
-        parts += [escape(value[at:finding.start]),
-                  Markup("<mark>%s</mark>") % value[finding.start:finding.end]]
-        at = finding.end
-    parts.append(escape(value[at:]))
-    return Markup("").join(parts)
+    """`value`, escaped, with each finding in <mark> (forum.text.mark_spans): the warning
+    shows the author what would be public."""
+    return text.mark_spans(value, [(finding.start, finding.end) for finding in findings])
 
 
 # -- watched domains ---------------------------------------------------------------------
@@ -207,7 +201,7 @@ def written(post: Post, words_before: str = "", *also: str) -> None:
         return
     db.session.flush()  # the post's id names the alert
     alerts.raise_alert(AlertKind.CRISIS, f"crisis:post:{post.id}", post=post,
-                       subject=post.author, detail="Crisis language: " + ", ".join(phrases))
+                       subject=post.author, detail=", ".join(phrases))
 
 
 # -- helplines ---------------------------------------------------------------------------
