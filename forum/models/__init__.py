@@ -23,6 +23,7 @@ from .base import (
     WatchLevel,
     utcnow,
 )
+from .cache import PageVersion
 from .content import (
     ArticleReview,
     Category,
@@ -72,6 +73,7 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "OutboxMessage",
+    "PageVersion",
     "Post",
     "PostRevision",
     "ProfileVisibility",

@@ -158,6 +158,8 @@ class Post(db.Model):
     __table_args__ = (
         # A thread's posts in order, and "recent comments".
         Index("ix_posts_thread_created", "thread_id", "created_at", "id"),
+        # A page of a thread without OFFSET: its public posts by position.
+        Index("ix_posts_thread_position", "thread_id", "position"),
         Index("ix_posts_author_created", "author_id", "created_at"),
         Index("ix_posts_created", "created_at"),
         UniqueConstraint("author_id", "submission_token", name="uq_posts_submission_token"),
@@ -172,6 +174,10 @@ class Post(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The opening post of a thread carries its body; the others are replies.
     is_opening: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the post stands among its thread's public posts, 1 for the first (in
+    # created_at, id order); None while it is not public. Kept by domain/visibility.py,
+    # so page N of a thread is a range of positions, found by index whatever N is.
+    position: Mapped[int | None] = mapped_column(Integer)
     body_source: Mapped[str] = mapped_column(Text)
     # Rendered and sanitised by forum.text; pages print this as it is.
     body_html: Mapped[str] = mapped_column(Text)
