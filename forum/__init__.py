@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     http.trust_proxies(app)
     app.url_map.converters["id"] = http.IdConverter
+    http.version_static_urls(app)
     app.before_request(http.refuse_nul_in_path)
     register_extensions(app)
     register_blueprints(app)

@@ -1,6 +1,10 @@
 """The app's HTTP plumbing: which proxies to believe, the id converter, and a request
 that never carries a NUL character."""
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
 from flask import Flask, Request, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,6 +14,8 @@ from werkzeug.utils import cached_property
 
 from ..domain import mail
 from ..extensions import db
+
+STATIC_MAX_AGE = 365 * 24 * 3600  # a year: static addresses carry their contents' hash
 
 
 def trust_proxies(app: Flask) -> None:
@@ -60,6 +66,13 @@ def _without_nul(data):
 class ForumFlask(Flask):
     request_class = ForumRequest
 
+    def get_send_file_max_age(self, filename):
+        """A year for a static address that names its version (`?v=`, see
+        `version_static_urls`); otherwise the browser asks again each time."""
+        if request.args.get("v"):
+            return STATIC_MAX_AGE
+        return super().get_send_file_max_age(filename)
+
 
 def refuse_nul_in_path():
     if "\x00" in request.path:
@@ -78,3 +91,24 @@ def note_member_seen(response):
             db.session.rollback()
             current_app.logger.warning("last_seen_at not recorded", exc_info=True)
     return response
+
+
+def version_static_urls(app: Flask) -> None:
+    """`url_for('static', …)` adds `?v=` and the first characters of the file's hash, so
+    a static file's address changes with its contents: the forum (and nginx in front of
+    it) can then tell browsers to keep static files for a year (docs/deploy.md)."""
+    folder = Path(app.static_folder)
+
+    @lru_cache(maxsize=256)
+    def version(filename: str) -> str | None:
+        try:
+            return hashlib.sha256((folder / filename).read_bytes()).hexdigest()[:12]
+        except OSError:  # not a file there: the URL stays as it was
+            return None
+
+    @app.url_defaults
+    def add_version(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            found = version(values["filename"])
+            if found:
+                values["v"] = found
