@@ -139,6 +139,10 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: limits go on counting per process in memory (logged) rather
+        # than every limited request failing; they go back to Redis when it answers.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_LOGIN": "10 per minute;60 per hour",
         "RATELIMIT_LOGIN_ACCOUNT": "20 per hour",
         "RATELIMIT_REGISTER": "10 per hour",

@@ -234,3 +234,20 @@ def test_guessing_codes_to_turn_two_step_sign_in_off_is_limited(limited, member)
     assert statuses == [200] * 4 + [429]
     db.session.refresh(member)
     assert member.has_two_factor
+
+
+def test_limits_go_on_in_memory_when_redis_does_not_answer(app, member):
+    """Nothing listens on port 9: each limited request would be a 500 without the
+    in-memory fallback; with it the flood is still refused."""
+    down = create_app({
+        "TESTING": True, "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "RATELIMIT_LOGIN": "3 per minute",
+    })
+    down.test_client_class = RequestClient
+    try:
+        browser = Browser(down.test_client())
+        answers = [browser.submit("/login", {"username": "maria", "password": "wrong guess"}
+                                  ).status_code for _ in range(4)]
+        assert answers == [200, 200, 200, 429]
+    finally:
+        limiter.enabled = False
