@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext
+from sqlalchemy import create_engine
 
 from . import cli, i18n, requestlog, schema, sqlite
 from .config import load_config
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = http.IdConverter
     http.version_static_urls(app)
     app.before_request(http.refuse_nul_in_path)
+    app.before_request(http.read_from_replica)
     register_extensions(app)
     register_blueprints(app)
     register_template_globals(app)
@@ -49,6 +51,9 @@ def register_extensions(app: Flask) -> None:
             app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
     db.init_app(app)
+    if app.config.get("DATABASE_REPLICA_URL"):
+        app.extensions["read_replica"] = create_engine(
+            app.config["DATABASE_REPLICA_URL"], pool_pre_ping=True, hide_parameters=True)
     migrate.init_app(
         app,
         db,

@@ -117,6 +117,14 @@ def _database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'forum.db'}"
 
 
+def _replica_url() -> str | None:
+    url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url or None
+
+
 def load_config(instance_path: Path) -> dict:
     env = os.environ.get("FORUM_ENV", "development").strip().lower()
     production = env == "production"
@@ -126,6 +134,8 @@ def load_config(instance_path: Path) -> dict:
         "SECRET_KEY": _secret_key(instance_path, production),
         "TOTP_ENCRYPTION_KEY": _totp_encryption_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        # A streaming replica for search and the public feeds (docs/deploy.md).
+        "DATABASE_REPLICA_URL": _replica_url(),
         # hide_parameters: database errors in the log never carry what people wrote.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,

@@ -5,7 +5,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, Request, abort, current_app, request
+from flask import Flask, Request, abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -112,3 +112,16 @@ def version_static_urls(app: Flask) -> None:
             found = version(values["filename"])
             if found:
                 values["v"] = found
+
+
+# Reads that may lag the primary by a second or two: full-text search and the public
+# feeds. A member's own pages never read the replica.
+REPLICA_ENDPOINTS = frozenset({"threads.search_page", "threads.thread_search", "threads.feed",
+                               "threads.tag_feed"})
+
+
+def read_from_replica():
+    """Before each request: search and the public feeds read DATABASE_REPLICA_URL when it
+    is set (extensions.ReplicaSession routes their SELECTs)."""
+    if request.endpoint in REPLICA_ENDPOINTS:
+        g.read_replica = True
