@@ -3,15 +3,17 @@ users by role, and clients signed in as each role."""
 
 import os
 import re
+from functools import partial
 from urllib.parse import quote
 
 import pytest
 from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 
 from forum import create_app
-from forum.domain import search
+from forum.domain import accounts, profiles, search
 from forum.extensions import db
 from tests import factories
 from tests.live import LiveServer, app_environment
@@ -35,6 +37,20 @@ def _require_reachable(url: str) -> None:
         pytest.exit(f"TEST_DATABASE_URL is set but the database does not answer: {error}", 3)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashes():
+    """The forum hashes passwords with werkzeug's default (scrypt), about a quarter of a
+    second a hash on the CI machine; the suite makes thousands of accounts and signs in
+    as often. In this process they get a cheap method instead: a stored hash names its
+    method, so checking it (here or in a served app) is cheap too. The forum's own code
+    is unchanged; accounts made through a gunicorn server still get scrypt."""
+    quick = partial(generate_password_hash, method="pbkdf2:sha256:1000")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "generate_password_hash", quick)
+        patch.setattr(profiles, "generate_password_hash", quick)
+        yield
 
 
 @pytest.fixture(scope="session")
