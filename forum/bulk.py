@@ -328,7 +328,8 @@ def _insert_threads(connection, new: list[_Thread], tag_ids: dict[str, int], exp
     for thread, thread_id in zip(new, ids, strict=True):
         thread.id = thread_id
     connection.execute(insert(thread_tags), [
-        {"thread_id": thread.id, "tag_id": tag_ids[name]} for thread in new for name in thread.tags])
+        {"thread_id": thread.id, "tag_id": tag_ids[name]}
+        for thread in new for name in thread.tags])
     articles = [thread for thread in new if thread.article]
     if articles:
         connection.execute(insert(Reference), [{
