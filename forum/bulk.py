@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, insert, select, update
+from sqlalchemy import text as sql
 
 from . import text
 from .domain import search, visibility
@@ -262,6 +263,11 @@ def load(threads: int, posts: int, progress: Callable[[int], None] = lambda n: N
         _write(piece, pool, rng, member_ids, tag_ids, expert.id, review_interval)
         db.session.commit()
         progress(sum(count for _, count in piece))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Statistics for the data just loaded, as autovacuum would gather a while later:
+        # a benchmark run straight after the load is planned for the rows it reads.
+        db.session.execute(sql("ANALYZE threads, posts, search_posts, thread_watches"))
+        db.session.commit()
     db.session.expire_all()
     return BulkResult(threads=threads, posts=threads * posts)
 
@@ -293,18 +299,26 @@ def _write(piece: list[tuple[_Thread, int]], pool: list[_Body], rng: random.Rand
                                    "level": WatchLevel.WATCHING.value,
                                    "created_at": post_rows[-1]["created_at"]})
         thread.written += count
-    post_ids = connection.execute(
-        insert(Post).returning(Post.id, sort_by_parameter_order=True), post_rows).scalars().all()
+    # Rows come back in no promised order (asking for one makes SQLite insert row by
+    # row); a post is known by its thread and position.
+    post_ids = {(thread_id, position): post_id for post_id, thread_id, position in
+                connection.execute(insert(Post).returning(Post.id, Post.thread_id,
+                                                          Post.position), post_rows)}
     # The index's own tables (forum.domain.search): FTS5 keys a row by rowid, the
     # tsvector table by post_id; either way the index holds what `index_post` writes.
     key = search.FTS5.c.rowid if connection.dialect.name == "sqlite" else search.TSVECTOR.c.post_id
     connection.execute(insert(key.table), [
-        {key.name: post_id, "title": title, "body": body}
-        for post_id, (title, body) in zip(post_ids, index_rows, strict=True)])
+        {key.name: post_ids[row["thread_id"], row["position"]], "title": title, "body": body}
+        for row, (title, body) in zip(post_rows, index_rows, strict=True)])
     if watch_rows:
         connection.execute(insert(ThreadWatch), watch_rows)
-    # The counters by their one definition, from the rows just written.
-    connection.execute(update(Thread).where(Thread.id.in_([t.id for t, _ in piece]))
+    # The counters by their one definition, from the rows just written. The range lets
+    # Postgres find the batch's threads by the primary key: `id = ANY(...)` alone was
+    # planned as a scan comparing every thread with every id, a cost that grew with
+    # each batch.
+    ids = [thread.id for thread, _ in piece]
+    connection.execute(update(Thread).where(Thread.id.between(min(ids), max(ids)),
+                                            Thread.id.in_(ids))
                        .values(**visibility.derived_values()))
 
 
@@ -323,10 +337,11 @@ def _insert_threads(connection, new: list[_Thread], tag_ids: dict[str, int], exp
             "reviewed_at": at if thread.article else None,
             "review_due_at": at + review_interval if thread.article else None,
         })
-    ids = connection.execute(
-        insert(Thread).returning(Thread.id, sort_by_parameter_order=True), rows).scalars().all()
-    for thread, thread_id in zip(new, ids, strict=True):
-        thread.id = thread_id
+    # Known by title ("Bulk thread <number>: …" is unique), in whatever order they return.
+    ids = {title: thread_id for thread_id, title in
+           connection.execute(insert(Thread).returning(Thread.id, Thread.title), rows)}
+    for thread in new:
+        thread.id = ids[thread.title]
     connection.execute(insert(thread_tags), [
         {"thread_id": thread.id, "tag_id": tag_ids[name]}
         for thread in new for name in thread.tags])
