@@ -76,13 +76,16 @@ def seed_demo(if_empty):
               help="How many threads to add.")
 @click.option("--posts", "posts", type=click.IntRange(min=1), required=True,
               help="Posts in each thread, the opening post included.")
-def seed_bulk(threads, posts):
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True,
+              help="Seed of the invented text: the same seed and sizes load the same words.")
+def seed_bulk(threads, posts, seed_value):
     from . import bulk
 
     if current_app.config["FORUM_ENV"] == "production":
         raise click.ClickException("Refusing to load bulk content when FORUM_ENV=production.")
-    with click.progressbar(length=threads * posts, label="Writing posts") as bar:
-        result = bulk.load(threads, posts, progress=bar.update)
+    with click.progressbar(length=threads * posts, label="Writing posts",
+                           show_pos=True, show_eta=True) as bar:
+        result = bulk.load(threads, posts, progress=bar.update, seed=seed_value)
     click.echo(f"{result.threads} threads and {result.posts} posts added "
                f"(accounts bulk_member_01..{bulk.MEMBERS:02d}, password {bulk.BULK_PASSWORD!r}).")
 
