@@ -618,7 +618,9 @@ def _f(value: float, digits: int = 1) -> str:
 
 
 def _pct(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.0%}"
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
 
 
 def _mib(kib: float) -> str:
@@ -747,8 +749,9 @@ def report(info: dict, outcomes: list[Outcome], sampler: MemorySampler,
             "## Replies under read load",
             "",
             f"{info['writers']} signed-in members post replies back to back (Python "
-            f"clients, each with its CSRF token; a 302 is success) while {info['readers']} "
-            f"reads `{by[READ_UNDER_WRITES].scenario.path}`; then the same against the "
+            f"clients, each with its CSRF token; a 302 is success) while "
+            f"`{by[READ_UNDER_WRITES].scenario.path}` is read by {info['readers']}; then "
+            "the same against the "
             "ceiling (its captured 302 for the POST, the thread's bytes for the reads).",
             "",
             "| scenario | replies | reply p50 ms | reply p99 ms | SQL | app p50 ms "
@@ -789,7 +792,8 @@ def report(info: dict, outcomes: list[Outcome], sampler: MemorySampler,
     lines += [f"| {t} | {figure} | {v} |" for t, figure, v in targets(by, sampler.max_rss,
                                                                      baseline)]
     if info["generator"] != "wrk":
-        lines += ["", "**wrk was not found**, so the Python clients loaded the pages: they "
+        lines += ["", "**wrk was not used** (not installed, or `--no-wrk`), so the Python "
+                  "clients loaded the pages: they "
                   "share the CPUs with the server and reach lower rates; the ratios still "
                   "compare like with like. Install wrk (`apt-get install -y wrk`)."]
     lines.append("")
@@ -814,7 +818,9 @@ def _git_commit() -> str:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,  # noqa: S607
                                 capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,  # noqa: S607
+            # The reports kept in bench/ are not what is measured.
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",  # noqa: S607
+             ":!bench/results*"], cwd=ROOT,
             capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -928,7 +934,7 @@ def main(argv: list[str] | None = None) -> None:
         "command": shlex.join([".venv/bin/python", "bench/run.py", *shown_argv]),
         "seconds": args.seconds, "writers": args.writers, "generator": load.name,
         "generator_line": (f"wrk -t2 -c{CONNECTIONS} --latency" if load.name == "wrk" else
-                           f"{CONNECTIONS} Python client threads (wrk not found)"),
+                           f"{CONNECTIONS} Python client threads (not wrk)"),
         "readers": (f"wrk at {CONNECTIONS} connections" if load.name == "wrk"
                     else f"{CONNECTIONS} Python client threads"),
     }
@@ -937,7 +943,7 @@ def main(argv: list[str] | None = None) -> None:
         "load average before": _load_average(),
         "versions": f"{_versions()}; {_database_version(url)}",
         "load generator": f"{load.version}" + ("" if load.name == "wrk" else
-                                                " (**wrk not found: the Python fallback**)"),
+                                                " (**not wrk: the Python fallback**)"),
         "server": f"gunicorn, {args.workers} sync workers, for the forum and the ceiling",
         "data": f"{fx.counts['posts']:,} posts in {fx.counts['threads']:,} threads "
                 f"({threads:,} of {posts} posts, one of {long_posts:,}), "
