@@ -867,7 +867,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="Postgres (or SQLite) URL whose database name "
                         "contains 'bench'; it is emptied. Default: SQLite in a temp directory.")
     parser.add_argument("--size", choices=SIZES, default="small", help="small: 300 threads "
-                        "of 10 posts and one of 500 (a minute or two); million: 19,999 of 45 "
+                        "of 10 posts and one of 500; million: 19,999 of 45 "
                         "and one of 100,000 (999,955 posts over 20,000 threads)")
     parser.add_argument("--threads", type=int, help="short threads to load (overrides --size)")
     parser.add_argument("--posts", type=int, help="posts in each short thread")
