@@ -2,8 +2,9 @@
 
 Logged: method, the route (`/reset/<token>`, never the path itself: paths carry
 reset, confirmation and sign-in tokens; and never the query string, which holds
-search terms and `next`), status, duration, the member's id. Never logged: bodies,
-passwords, tokens, email addresses or mail contents.
+search terms and `next`), status, duration, the member's id, and how many SQL
+statements the request sent (`sql`: a count, never their text or parameters). Never
+logged: bodies, passwords, tokens, email addresses or mail contents.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import re
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import event as sa_event
+
+from .extensions import db
 
 log = logging.getLogger("forum.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -46,9 +50,13 @@ def init_app(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
+        g.sql_statements = 0
 
     # First of all, so a request another hook answers early (a redirect) has its id too.
     app.before_request_funcs.setdefault(None, []).insert(0, start)
+    with app.app_context():
+        for engine in db.engines.values():
+            sa_event.listen(engine, "before_cursor_execute", _count_statement)
 
     @app.after_request
     def finish(response):
@@ -60,8 +68,17 @@ def init_app(app: Flask) -> None:
                 "path": _route(), "status": response.status_code, "user": user,
                 "ms": round((time.perf_counter() - g.get("request_started", time.perf_counter()))
                             * 1000, 1),
+                "sql": g.get("sql_statements", 0),
             }})
         return response
+
+
+def _count_statement(_connection, _cursor, statement, *_args) -> None:
+    # BEGIN is sent as a statement to SQLite (forum/sqlite.py) and implied on Postgres;
+    # leaving it (and SQLite's PRAGMAs) out makes the count the same on both.
+    if has_request_context() and "sql_statements" in g and not statement.startswith(
+            ("BEGIN", "PRAGMA")):
+        g.sql_statements += 1
 
 
 def _route() -> str:

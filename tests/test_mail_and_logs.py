@@ -172,3 +172,40 @@ def test_in_development_without_a_mail_server_mail_goes_to_the_log(app, browser,
     caplog.set_level(logging.INFO, logger="forum.mail")
     join(browser)
     assert "newbie@example.org" in logged(caplog)
+
+
+def test_the_request_log_counts_the_sql_statements_each_request_sends(app, client, member,
+                                                                      member_browser, caplog):
+    """The count the benchmark reads back (bench/run.py): every statement the request sent,
+    BEGIN left out (SQLite is sent one, Postgres implies it), and never the SQL itself."""
+    from sqlalchemy import event
+
+    from tests.factories import make_category, make_discussion
+
+    thread = make_discussion(member, make_category(), replies=3)
+    with app.app_context():
+        engine = db.engine
+    sent = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        if not statement.startswith(("BEGIN", "PRAGMA")):
+            sent.append(statement)
+
+    def logged_count(visitor, path):
+        sent.clear()
+        caplog.clear()
+        assert visitor.get(path).status_code == 200
+        entries = [r.fields for r in caplog.records if r.name == "forum.requests"]
+        assert len(entries) == 1
+        return entries[0]["sql"]
+
+    caplog.set_level(logging.INFO, logger="forum")
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert logged_count(client, "/healthz") == len(sent) == 1  # its one SELECT 1
+        for visitor in (client, member_browser):
+            for path in ("/", f"/t/{thread.id}"):
+                assert logged_count(visitor, path) == len(sent) > 1, (path, sent)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert "SELECT" not in logged(caplog) and "maria" not in logged(caplog)
