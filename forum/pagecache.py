@@ -155,18 +155,21 @@ def _after_flush(session, _context):
 
 
 def _on_execute(state):
-    """Bulk and raw writes through the session: `site`, unless only ignored tables."""
+    """Bulk and raw writes through the session: `site` when they change a row, unless
+    they write only tables (or a member's columns) no page shows."""
     statement = state.statement
     if state.is_update or state.is_delete or state.is_insert:
         table = getattr(getattr(statement, "table", None), "name", None)
         if table in IGNORED_TABLES or (state.is_update and table == User.__tablename__
                                        and _set_columns(statement) <= PRIVATE_USER_COLUMNS):
-            return
+            return None
+    elif not (isinstance(statement, TextClause) and _WRITES.match(statement.text)
+              and (set(_TABLES.findall(statement.text)) or {"?"}) - IGNORED_TABLES):
+        return None
+    result = state.invoke_statement()
+    if getattr(result, "rowcount", -1) != 0:  # a write that matched nothing changed nothing
         _pending(state.session).add(SITE)
-    elif isinstance(statement, TextClause) and _WRITES.match(statement.text):
-        tables = set(_TABLES.findall(statement.text)) or {"?"}
-        if tables - IGNORED_TABLES:
-            _pending(state.session).add(SITE)
+    return result
 
 
 def _set_columns(statement) -> set[str]:
@@ -186,8 +189,11 @@ def _before_commit(session):
         session.info.pop("page_cache_tags", None)
 
 
-def _after_rollback(session):
-    session.info.pop("page_cache_tags", None)
+def _after_rollback(session, transaction):
+    # The whole transaction is gone: so are its changes. (A savepoint rolled back keeps
+    # what it collected: raising a counter too often is only a miss.)
+    if transaction.parent is None:
+        session.info.pop("page_cache_tags", None)
 
 
 def listen() -> None:
@@ -198,7 +204,7 @@ def listen() -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "do_orm_execute", _on_execute)
     event.listen(Session, "before_commit", _before_commit)
-    event.listen(Session, "after_soft_rollback", lambda session, _tx: _after_rollback(session))
+    event.listen(Session, "after_soft_rollback", _after_rollback)
 
 
 # --- stores -----------------------------------------------------------------------------
