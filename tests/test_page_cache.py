@@ -350,3 +350,31 @@ def test_a_thread_change_leaves_other_threads_kept(visitor, member_browser, memb
     db.session.commit()
     assert visitor.get(url(other)).headers["X-Page-Cache"] == "hit"
     assert "summer heat" in fresh(visitor, url(thread))
+
+
+def test_a_hit_renders_no_template_and_runs_one_statement(app, visitor, thread):
+    from flask import template_rendered
+    from sqlalchemy import event
+
+    path = url(thread)
+    primed(visitor, path)
+    db.session.commit()  # the test's own objects stay as they are during the request
+    statements, templates = [], []
+
+    def count(*args, **kwargs):
+        statements.append(args[2])
+
+    def rendered(sender, template, context, **extra):
+        templates.append(template.name)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    template_rendered.connect(rendered, app)
+    try:
+        page = visitor.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+        template_rendered.disconnect(rendered, app)
+    assert page.headers["X-Page-Cache"] == "hit"
+    assert templates == []
+    queries = [s for s in statements if s.strip().upper() != "BEGIN"]  # SQLite's own BEGIN
+    assert len(queries) == 1 and "FROM page_versions" in queries[0]
