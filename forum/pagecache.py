@@ -92,6 +92,16 @@ def versions(tags) -> dict[str, int]:
     return {tag: int(found.get(tag, 0)) for tag in tags}
 
 
+def versions_or_none(tags) -> dict[str, int] | None:
+    """`versions`, or None when the database cannot say (the page is then not kept)."""
+    try:
+        return versions(tags)
+    except Exception:
+        log.warning("page versions not read", exc_info=True)
+        db.session.rollback()
+        return None
+
+
 def _pending(session) -> set:
     return session.info.setdefault("page_cache_tags", set())
 

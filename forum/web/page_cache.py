@@ -93,11 +93,8 @@ def answer():
     key = _key()
     found = pagecache.get(key, tags)
     if found is None:
-        g.page_cache, g.page_cache_key = "miss", key
-        try:
-            g.page_cache_versions = pagecache.versions(tags)  # before the page is made
-        except Exception:
-            g.page_cache = "skip"
+        g.page_cache_versions = pagecache.versions_or_none(tags)  # before the page is made
+        g.page_cache, g.page_cache_key = ("skip" if g.page_cache_versions is None else "miss"), key
         return None
     meta, body = found
     g.page_cache = "hit"
