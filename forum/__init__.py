@@ -10,7 +10,7 @@ from . import cli, i18n, requestlog, schema, sqlite
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .permissions import can
-from .web import errors, http, security
+from .web import errors, http, page_cache, security
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_template_globals(app)
     requestlog.init_app(app)
+    page_cache.init_app(app)  # visitors' public pages, answered before any view
     # After-request functions run last-registered first: the security headers go on
     # before anything else, so a failure later in finishing a response keeps them.
     security.init_app(app)

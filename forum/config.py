@@ -175,6 +175,12 @@ def load_config(instance_path: Path) -> dict:
         # read is slowed (429) and shown to moderators (scraping a patient community).
         "RATELIMIT_READ": os.environ.get("RATELIMIT_READ", "120 per minute;1500 per hour"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # The anonymous page cache (forum/pagecache.py): visitors' public pages kept in
+        # Redis (REDIS_URL) or, without it, in each process's memory up to PAGE_CACHE_BYTES;
+        # a kept page lives PAGE_CACHE_SECONDS at most ("5 minutes ago" stays nearly true).
+        "PAGE_CACHE": _flag("PAGE_CACHE", True),
+        "PAGE_CACHE_BYTES": _count("PAGE_CACHE_BYTES", 64 * 1024 * 1024),
+        "PAGE_CACHE_SECONDS": _count("PAGE_CACHE_SECONDS", 60),
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         # Where links in mail sent from the command line point.
         "PUBLIC_URL": os.environ.get("FORUM_URL", "http://127.0.0.1:5000"),

@@ -19,6 +19,7 @@ from ..domain import (
     reviews,
 )
 from ..permissions import can_moderate, can_view_post, can_view_profile
+from .page_cache import do_not_cache
 from .paging import requested_page, require_page_exists
 from .security import ask_not_to_index
 from .urls import post_url
@@ -63,6 +64,7 @@ def render_members_only(thread):
     show its posts (any page of it, its top posts, a search in it): the title and the
     start of the opening post, no names, no replies, and a way to sign in back to it."""
     ask_not_to_index()
+    do_not_cache()
     return render_template("threads/members_only.html", thread=thread,
                            teaser=listings.teaser(thread),
                            back=url_for("threads.thread", thread_id=thread.id,
@@ -77,6 +79,7 @@ def closed_profile(user):
         ask_not_to_index()
     if can_view_profile(current_user, user):
         return None
+    do_not_cache()
     return render_template("accounts/profile_members.html", user=user)
 
 

@@ -3,7 +3,7 @@ check that a link we redirect to stays on this site."""
 
 from urllib.parse import SplitResult, urlsplit
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g, request, session, url_for
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -41,8 +41,11 @@ def init_app(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
             )
         if request.endpoint != "static":
-            # Pages may show private health conversations: no shared caches.
-            response.headers.setdefault("Cache-Control", "private, no-cache")
+            # Pages may show private health conversations: no shared caches, and a
+            # member's pages are not even kept on their own disk (a shared computer).
+            response.headers.setdefault(
+                "Cache-Control", "private, no-store" if "_user_id" in session
+                else "private, no-cache")
             response.vary.add("Cookie")
         if g.get("noindex"):
             response.headers.setdefault("X-Robots-Tag", "noindex")
