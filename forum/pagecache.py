@@ -76,6 +76,17 @@ def thread_tag(thread_id) -> str:
     return f"thread:{thread_id}"
 
 
+OPTION = "page_cache_tags"
+
+
+def in_thread(thread_id) -> dict:
+    """Execution options for a bulk statement that changes only what one thread's pages
+    and the lists show (the thread's counters, its posts' positions, their index rows):
+    `statement.execution_options(**pagecache.in_thread(thread.id))` raises `lists` and
+    that thread's counter instead of `site`. A bulk statement without them raises `site`."""
+    return {OPTION: frozenset({LISTS, thread_tag(thread_id)})}
+
+
 # --- counters ----------------------------------------------------------------------------
 
 _READ = select(PageVersion.tag, PageVersion.version).where(
@@ -178,7 +189,7 @@ def _on_execute(state):
         return None
     result = state.invoke_statement()
     if getattr(result, "rowcount", -1) != 0:  # a write that matched nothing changed nothing
-        _pending(state.session).add(SITE)
+        _pending(state.session).update(state.execution_options.get(OPTION) or {SITE})
     return result
 
 

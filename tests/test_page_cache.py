@@ -352,6 +352,20 @@ def test_a_thread_change_leaves_other_threads_kept(visitor, member_browser, memb
     assert "summer heat" in fresh(visitor, url(thread))
 
 
+def test_a_reply_leaves_other_threads_kept(visitor, member_browser, member, thread, category):
+    """A reply changes its thread's pages and the lists, not every page: the bulk
+    statements it runs (the thread's counters, positions, index rows) say so."""
+    other = make_discussion(member, category, title="Another thread", body="Hello")
+    primed(visitor, url(other))
+    primed(visitor, url(thread))
+    primed(visitor, "/")
+    member_browser.submit(url(thread), {"body": "Mine arrived today, it helps."},
+                          action=f"{url(thread)}/reply")
+    assert visitor.get(url(other)).headers["X-Page-Cache"] == "hit"
+    assert "Mine arrived today" in fresh(visitor, url(thread))
+    assert visitor.get("/").headers["X-Page-Cache"] == "miss"
+
+
 def test_a_hit_renders_no_template_and_runs_one_statement(app, visitor, thread):
     from flask import template_rendered
     from sqlalchemy import event

@@ -22,7 +22,7 @@ from sqlalchemy import column, delete, func, insert, literal, select, table
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql
 
-from .. import text
+from .. import pagecache, text
 from ..extensions import db
 from ..models import Post, Thread, User
 from ..permissions import public_posts, public_threads, readable_threads
@@ -89,12 +89,14 @@ def index_post(post: Post) -> None:
     title = post.thread.title if post.is_opening else ""
     public = select(Post.id, literal(title), literal(text.plain(post.body_html))) \
         .where(Post.id == post.id, public_posts())
-    db.session.execute(insert(key.table).from_select([key.name, "title", "body"], public))
+    db.session.execute(insert(key.table).from_select([key.name, "title", "body"], public)
+                       .execution_options(**pagecache.in_thread(post.thread_id)))
 
 
 def remove_post(post: Post) -> None:
     key = _key()
-    db.session.execute(delete(key.table).where(key == post.id))
+    db.session.execute(delete(key.table).where(key == post.id)
+                       .execution_options(**pagecache.in_thread(post.thread_id)))
 
 
 def clear() -> None:

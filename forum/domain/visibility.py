@@ -33,6 +33,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, null, or_, select, update
 
+from .. import pagecache
 from ..extensions import db
 from ..locking import lock_for_update
 from ..models import Post, Thread, User, utcnow
@@ -70,7 +71,7 @@ def refresh_thread(thread: Thread) -> None:
     thread's lock, see `post_changed`, and commits)."""
     db.session.execute(
         update(Thread).where(Thread.id == thread.id).values(**derived_values())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **pagecache.in_thread(thread.id))
     )
     db.session.expire(thread, list(DERIVED))
 
