@@ -392,3 +392,15 @@ def test_a_hit_renders_no_template_and_runs_one_statement(app, visitor, thread):
     assert templates == []
     queries = [s for s in statements if s.strip().upper() != "BEGIN"]  # SQLite's own BEGIN
     assert len(queries) == 1 and "FROM page_versions" in queries[0]
+
+
+def test_a_page_kept_by_one_release_is_not_served_by_the_next(app, visitor, thread):
+    """Two releases may share Redis while a deploy rolls: the key names the code."""
+    primed(visitor, url(thread))
+    release = app.extensions["page_cache_build"]
+    try:
+        app.extensions["page_cache_build"] = "the-next-release"
+        assert visitor.get(url(thread)).headers["X-Page-Cache"] == "miss"
+    finally:
+        app.extensions["page_cache_build"] = release
+    assert visitor.get(url(thread)).headers["X-Page-Cache"] == "hit"

@@ -11,6 +11,7 @@ Its CSRF token is kept as a placeholder and each visitor is served their own.
 from __future__ import annotations
 
 from hashlib import sha256
+from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
 from flask.globals import request_ctx
@@ -55,7 +56,7 @@ def _key() -> str:
     reading = preferences.current()
     query = sorted(request.args.items(multi=True), key=lambda pair: pair[0])
     return pagecache.key_of([
-        request.scheme, request.host, request.path,
+        current_app.extensions["page_cache_build"], request.scheme, request.host, request.path,
         "&".join(f"{name}={value}" for name, value in query),
         reading.language or "", reading.timezone or "", reading.css_classes,
     ])
@@ -136,7 +137,21 @@ def _keepable(response) -> bool:
             and response.mimetype in ("text/html", "application/atom+xml"))
 
 
+def build_of(app: Flask) -> str:
+    """What the code that makes pages is: a hash of the Python files, templates and
+    compiled translations, so a page kept by one release is never served by the next
+    (processes of two releases may share Redis while a deploy rolls)."""
+    root = Path(app.root_path).parent
+    digest = sha256()
+    for folder, pattern in (("forum", "*.py"), ("templates", "*"), ("translations", "*.mo")):
+        for path in sorted((root / folder).rglob(pattern)):
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["page_cache_build"] = build_of(app)
     pagecache.listen()
     hooks = app.before_request_funcs.setdefault(None, [])
     # Right after the request log's start: the request keeps its id and duration.
