@@ -58,7 +58,10 @@ WATCHERS = 1000  # members watching the thread `reply_watched` replies to
 SEARCH = "cooling physio"
 CONNECTIONS = 16  # what reads at once: wrk -t2 -c16, as in issue #15
 # (short threads, posts in each, posts in the long thread)
-SIZES = {"small": (300, 10, 500), "million": (19_999, 45, 100_000)}
+SIZES = {"small": (300, 10, 500), "million": (19_998, 45, 100_000)}
+# One more short thread of this many posts, so the million is exact: 19,998 × 45 + 90 +
+# 100,000 = 1,000,000 posts over 20,000 threads.
+REMAINDER = {"million": 90}
 
 
 # -- the database -------------------------------------------------------------
@@ -867,8 +870,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", help="Postgres (or SQLite) URL whose database name "
                         "contains 'bench'; it is emptied. Default: SQLite in a temp directory.")
     parser.add_argument("--size", choices=SIZES, default="small", help="small: 300 threads "
-                        "of 10 posts and one of 500; million: 19,999 of 45 "
-                        "and one of 100,000 (999,955 posts over 20,000 threads)")
+                        "of 10 posts and one of 500; million: 19,998 of 45, one of 90 "
+                        "and one of 100,000 (1,000,000 posts over 20,000 threads)")
     parser.add_argument("--threads", type=int, help="short threads to load (overrides --size)")
     parser.add_argument("--posts", type=int, help="posts in each short thread")
     parser.add_argument("--long-posts", type=int, help="posts in the long thread")
@@ -912,6 +915,10 @@ def main(argv: list[str] | None = None) -> None:
     migrate_s = flask_command(env, "db", "upgrade")
     short_s = flask_command(env, "seed", "bulk", "--threads", str(threads),
                             "--posts", str(posts))
+    remainder = 0 if (args.threads or args.posts) else REMAINDER.get(args.size, 0)
+    if remainder:
+        short_s += flask_command(env, "seed", "bulk", "--threads", "1", "--posts",
+                                 str(remainder))
     long_s = flask_command(env, "seed", "bulk", "--threads", "1", "--posts", str(long_posts))
     fx = read_fixture(url)
     fx.watched_thread = fx.short_threads.pop()  # the last short thread; replies go to the first
@@ -946,10 +953,11 @@ def main(argv: list[str] | None = None) -> None:
                                                 " (**not wrk: the Python fallback**)"),
         "server": f"gunicorn, {args.workers} sync workers, for the forum and the ceiling",
         "data": f"{fx.counts['posts']:,} posts in {fx.counts['threads']:,} threads "
-                f"({threads:,} of {posts} posts, one of {long_posts:,}), "
+                f"({threads:,} of {posts} posts"
+                f"{f', one of {remainder}' if remainder else ''}, one of {long_posts:,}), "
                 f"{fx.counts['users']:,} accounts and {WATCHERS:,} more watching one thread",
         "loading": f"`db upgrade` {migrate_s:.1f} s; `seed bulk` {short_s:.1f} s + "
-                   f"{long_s:.1f} s ({(threads * posts + long_posts) / (short_s + long_s):,.0f}"
+                   f"{long_s:.1f} s ({fx.counts['posts'] / (short_s + long_s):,.0f}"
                    " posts/s)" + ("; then ANALYZE" if backend == "postgresql" else ""),
     }
 

@@ -98,8 +98,11 @@ _RAISE = text("INSERT INTO page_versions (tag, version) VALUES (:tag, :start) "
 
 
 def versions(tags) -> dict[str, int]:
-    """The counters for `tags` (a missing row is 0), in one SELECT."""
-    found = dict(db.session.execute(_READ, {"tags": list(tags)}).all())
+    """The counters for `tags` (a missing row is 0), in one SELECT on a connection of its
+    own: a hit then never opens the ORM session. Read before a page is made, so a page
+    is kept under counters no newer than what it shows."""
+    with db.engine.connect() as connection:
+        found = dict(connection.execute(_READ, {"tags": list(tags)}).all())
     return {tag: int(found.get(tag, 0)) for tag in tags}
 
 
@@ -109,7 +112,6 @@ def versions_or_none(tags) -> dict[str, int] | None:
         return versions(tags)
     except Exception:
         log.warning("page versions not read", exc_info=True)
-        db.session.rollback()
         return None
 
 
@@ -333,7 +335,6 @@ def get(key: str, tags) -> tuple[dict, bytes] | None:
         return meta, body
     except Exception:  # any store or database trouble: a miss, never a wrong page
         log.warning("page cache read failed", exc_info=True)
-        db.session.rollback()
         return None
 
 
