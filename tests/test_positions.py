@@ -196,3 +196,15 @@ def test_long_lists_show_the_pages_around_this_one_and_a_gap_for_the_rest(
     last = client.get(f"/c/{category.slug}?page=4").get_data(as_text=True)
     assert re.findall(r'visually-hidden">Page </span>(\d+)', last) == ["1", "2", "3", "4"]
     assert client.get(f"/c/{category.slug}?page=5").status_code == 404
+
+
+def test_hiding_the_only_post_of_the_last_page_sends_the_moderator_where_it_now_sits(
+        moderator_browser, member, category):
+    thread = make_discussion(member, category, replies=5)  # 6 posts: page 2 holds one
+    last = replies_of(thread)[-1]
+    response = moderator_browser.submit(f"/t/{thread.id}?page=2", {"reason": "Off topic."},
+                                        action=f"/p/{last.id}/hide")
+    assert response.status_code == 302
+    assert "page=2" not in response.location  # page 2 is gone: 5 public posts are left
+    landed = moderator_browser.get(response.location)
+    assert landed.status_code == 200 and f'id="p{last.id}"' in landed.get_data(as_text=True)
