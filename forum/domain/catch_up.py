@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ExpertVerification, HelpfulMark, Post, Thread, User, VerificationStatus
-from ..permissions import public_posts, visible_posts
+from ..permissions import public_posts
+from .visibility import page_of_position
 
 TOP_POSTS = 20
 
@@ -31,20 +32,14 @@ def top_posts(thread: Thread, viewer, per_page: int, limit: int = TOP_POSTS) -> 
     and the most helpful ones (those helped nobody are left out), shown in thread order.
     Two statements whatever the thread's length: the candidates with their counts and
     places, then the chosen posts with their authors."""
-    place = (
-        select(Post.id.label("post_id"),
-               func.row_number().over(order_by=(Post.created_at, Post.id)).label("n"))
-        .where(Post.thread_id == thread.id, visible_posts(viewer))
-        .subquery()
-    )
     helped = (select(func.count(HelpfulMark.id)).where(HelpfulMark.post_id == Post.id)
               .correlate(Post).scalar_subquery())
     expert = exists().where(ExpertVerification.user_id == Post.author_id,
                             ExpertVerification.status == VerificationStatus.APPROVED.value)
+    # Only public posts are chosen, and a public post's position is its place.
     rows = db.session.execute(
         select(Post.id, Post.is_opening, helped.label("helped"), expert.label("expert"),
-               place.c.n)
-        .join(place, place.c.post_id == Post.id)
+               Post.position.label("n"))
         .where(Post.thread_id == thread.id, public_posts(),
                or_(Post.is_opening, helped > 0, expert))
     ).all()
@@ -58,5 +53,5 @@ def top_posts(thread: Thread, viewer, per_page: int, limit: int = TOP_POSTS) -> 
         select(Post).where(Post.id.in_([row.id for row in chosen]))
         .options(joinedload(Post.author).joinedload(User.verification),
                  joinedload(Post.label)))}
-    return [TopPost(posts[row.id], row.helped, bool(row.expert), (row.n - 1) // per_page + 1)
+    return [TopPost(posts[row.id], row.helped, bool(row.expert), page_of_position(row.n, per_page))
             for row in chosen]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import text
@@ -114,9 +114,9 @@ def add_reply(thread: Thread, author: User, body: str, at: datetime | None = Non
                           lambda: moderation.approved_post_count(author, excluding=post)):
             visibility.hold(post)
         else:
-            # Recounted from the rows under the thread's lock, so concurrent replies
-            # each see the others' and no count drifts.
-            visibility.refresh_thread(thread)
+            # Placed and recounted from the rows under the thread's lock, so
+            # concurrent replies each see the others' and no count drifts.
+            visibility.published(post)
             notifications.post_published(post)
         safety.written(post)
         return post
@@ -199,17 +199,18 @@ def get_post(post_id: int) -> Post | None:
     return db.session.get(Post, post_id)
 
 
-def page_of(post: Post, viewer, per_page: int) -> int:
-    """Which page of its thread a post is on, for someone who sees what `viewer` sees."""
-    before = db.session.scalar(
-        select(func.count(Post.id)).where(
-            Post.thread_id == post.thread_id,
-            visible_posts(viewer),
-            (Post.created_at < post.created_at)
-            | ((Post.created_at == post.created_at) & (Post.id < post.id)),
-        )
+def page_of(post: Post, per_page: int) -> int:
+    """Which page of its thread a post is on, in one statement whatever the thread's
+    length: a page is a range of public positions (forum.domain.listings.thread_posts),
+    so a post that is not public is on the page of the last public post before it."""
+    position = db.session.scalar(
+        select(Post.position)
+        .where(Post.thread_id == post.thread_id, Post.position.is_not(None),
+               Post.created_at <= post.created_at,
+               (Post.created_at < post.created_at) | (Post.id <= post.id))
+        .order_by(Post.created_at.desc(), Post.id.desc()).limit(1)
     )
-    return before // per_page + 1
+    return visibility.page_of_position(position, per_page)
 
 
 def quote(post: Post) -> str:

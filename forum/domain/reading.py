@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.exc import InternalError, OperationalError
-from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..locking import insert_on_conflict
 from ..models import Category, Post, Thread, ThreadRead
-from ..permissions import can_mark_read, public_posts, public_threads, visible_posts
+from ..permissions import can_mark_read, public_posts, public_threads
 from . import notifications
+from .visibility import page_of_position
 
 log = logging.getLogger("forum.reading")
 
@@ -69,28 +69,21 @@ def unread(member, threads: Iterable[Thread]) -> Unread:
 
 
 def first_unread(member, thread: Thread, per_page: int) -> tuple[Post, int] | None:
-    """The first post of `thread` that `member` has not read, and the page it is on (of
-    the pages they see), in one statement; None for a thread they have never opened
+    """The first post of `thread` that `member` has not read, and the page it is on, in
+    one statement whatever the thread's length; None for a thread they have never opened
     (all of it is new) or have read to the end."""
     if not can_mark_read(member):
         return None
-    earlier = aliased(Post)
-    before = (
-        select(func.count(earlier.id))
-        .where(earlier.thread_id == thread.id, visible_posts(member, earlier),
-               or_(earlier.created_at < Post.created_at,
-                   and_(earlier.created_at == Post.created_at, earlier.id < Post.id)))
-        .correlate(Post).scalar_subquery()
-    )
-    found = db.session.execute(
-        select(Post, before)
+    found = db.session.scalar(
+        select(Post)
         .join(ThreadRead, (ThreadRead.thread_id == Post.thread_id)
               & (ThreadRead.user_id == member.id))
         .where(Post.thread_id == thread.id, _new_since(member, ThreadRead.last_read_post_id))
         .order_by(Post.created_at, Post.id)
         .limit(1)
-    ).first()
-    return None if found is None else (found[0], found[1] // per_page + 1)
+    )
+    # A new post is public, so its position says its page.
+    return None if found is None else (found, page_of_position(found.position, per_page))
 
 
 def _upsert(statement):

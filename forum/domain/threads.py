@@ -191,6 +191,7 @@ def _new_thread(
         visibility.hold(opening)
     watching.auto_watch(author, thread)
     if opening.held_at is None:
+        visibility.published(opening)
         notifications.post_published(opening)
     safety.written(opening, "", *_own_words(thread))
     return opening

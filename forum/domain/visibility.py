@@ -24,6 +24,14 @@ held, `post_changed(post)` recomputes its thread under the thread's row lock (so
 concurrent writers each count what the other committed) and puts the post in or
 out of the search index. `recount()` recomputes every
 thread, for `flask --app forum recount`.
+
+Each public post also carries its `position` among the thread's public posts (1 for
+the first, in created_at, id order; None while not public), so that page N of a
+thread is a range of positions found by index. It is kept here too, under the same
+lock: a post that stops being public closes its gap (the later ones move down one),
+one that becomes public opens a gap at its place by time (`_place`), and a new public
+post takes the place after the last public post before it (`published`). `recount()`
+renumbers every thread in one statement per batch.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import case, func, null, or_, select, update
+from sqlalchemy import and_, case, func, null, or_, select, update
 
 from .. import pagecache
 from ..extensions import db
@@ -76,13 +84,69 @@ def refresh_thread(thread: Thread) -> None:
     db.session.expire(thread, list(DERIVED))
 
 
+def _is_public(post: Post) -> bool:
+    return post.deleted_at is None and post.hidden_at is None and post.held_at is None
+
+
+def _place(post: Post) -> None:
+    """Bring the post's position in step with whether it is public, moving the later
+    public posts of its thread by one (the caller holds the thread's lock and has
+    flushed the post). Two or three statements, each found by index."""
+    stored = db.session.scalar(select(Post.position).where(Post.id == post.id))
+    later = (Post.thread_id == post.thread_id)
+    if stored is not None and not _is_public(post):
+        db.session.execute(update(Post).where(Post.id == post.id).values(position=None)
+                           .execution_options(synchronize_session=False))
+        db.session.execute(update(Post).where(later, Post.position > stored)
+                           .values(position=Post.position - 1)
+                           .execution_options(synchronize_session=False))
+    elif stored is None and _is_public(post):
+        before = db.session.scalar(
+            select(Post.position)
+            .where(Post.thread_id == post.thread_id, Post.position.is_not(None),
+                   Post.id != post.id,
+                   Post.created_at <= post.created_at,
+                   or_(Post.created_at < post.created_at,
+                       and_(Post.created_at == post.created_at, Post.id < post.id)))
+            .order_by(Post.created_at.desc(), Post.id.desc()).limit(1)
+        ) or 0
+        db.session.execute(update(Post).where(later, Post.position > before)
+                           .values(position=Post.position + 1)
+                           .execution_options(synchronize_session=False))
+        db.session.execute(update(Post).where(Post.id == post.id).values(position=before + 1)
+                           .execution_options(synchronize_session=False))
+    else:
+        return
+    # Other posts of the thread in the session may hold an old position.
+    for other in list(db.session.identity_map.values()):
+        if isinstance(other, Post) and other.thread_id == post.thread_id:
+            db.session.expire(other, ["position"])
+
+
+def published(post: Post) -> None:
+    """A post was just written public (a reply, an opening post): it takes its
+    position and its thread is recounted. The caller holds the thread's lock (a new
+    thread's is its own) and commits."""
+    db.session.flush()
+    _place(post)
+    refresh_thread(post.thread)
+
+
 def post_changed(post: Post) -> None:
-    """Bring the post's thread and the search index in step with the post, after a
-    change to whether it is deleted, hidden or held (the caller commits)."""
+    """Bring the post's thread, its positions and the search index in step with the
+    post, after a change to whether it is deleted, hidden or held (the caller commits)."""
     db.session.flush()
     thread = lock_for_update(post.thread)
+    _place(post)
     refresh_thread(thread)
     search.index_post(post)  # in the index only while public
+
+
+def page_of_position(position: int | None, per_page: int) -> int:
+    """The page of its thread a public position is on (page 1 for what comes before
+    the first public post): a page is a range of positions, see
+    forum.domain.listings.thread_posts."""
+    return 1 if not position else (position - 1) // per_page + 1
 
 
 # -- the states a post can be in ---------------------------------------------------
@@ -162,9 +226,34 @@ def words_changed(post: Post) -> None:
 
 # -- repairing ----------------------------------------------------------------------
 
+def renumber(thread_ids) -> set[int]:
+    """Give the public posts of `thread_ids` their positions from the rows and take
+    them off every other post, in two set-based statements (only posts whose position
+    is wrong are written); returns the threads that had one wrong."""
+    in_threads = Post.thread_id.in_(thread_ids)
+    numbered = (
+        select(Post.id, func.row_number().over(
+            partition_by=Post.thread_id, order_by=(Post.created_at, Post.id)).label("n"))
+        .where(in_threads, public_posts()).subquery()
+    )
+    moved = db.session.execute(
+        update(Post).where(Post.id == numbered.c.id,
+                           Post.position.is_distinct_from(numbered.c.n))
+        .values(position=numbered.c.n).returning(Post.thread_id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    cleared = db.session.execute(
+        update(Post).where(in_threads, Post.position.is_not(None), ~public_posts())
+        .values(position=None).returning(Post.thread_id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    return {*moved, *cleared}
+
+
 def recount(progress: Callable[[int], None] = lambda n: None, batch: int = 500) -> int:
-    """Recompute every thread's derived columns, committing a batch at a time;
-    returns how many threads were wrong. `progress(n)` is told as threads are done."""
+    """Recompute every thread's derived columns and its posts' positions, committing a
+    batch at a time; returns how many threads were wrong. `progress(n)` is told as
+    threads are done."""
     ids = db.session.scalars(select(Thread.id).order_by(Thread.id)).all()
     wrong = 0
     for start in range(0, len(ids), batch):
@@ -172,14 +261,15 @@ def recount(progress: Callable[[int], None] = lambda n: None, batch: int = 500) 
         values = derived_values()
         # Only rows that differ are written (and counted), so a recount of a healthy
         # forum changes nothing.
-        result = db.session.execute(
+        recounted = db.session.execute(
             update(Thread).where(
                 Thread.id.in_(chunk),
                 or_(*(getattr(Thread, name).is_distinct_from(value)
                       for name, value in values.items())),
-            ).values(**values).execution_options(synchronize_session=False)
-        )
-        wrong += result.rowcount
+            ).values(**values).returning(Thread.id)
+            .execution_options(synchronize_session=False)
+        ).scalars().all()
+        wrong += len({*recounted, *renumber(chunk)})
         db.session.commit()
         progress(len(chunk))
     db.session.expire_all()

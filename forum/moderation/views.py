@@ -64,10 +64,11 @@ def _act(form, back, action, done):
     """The shape of every one-button moderation form: validate, act, say so, go back.
     An action returns False when there was nothing to do (a thread already locked)."""
     if not form.validate_on_submit():
-        return _refused_form(form, back)
+        return _refused_form(form, back if isinstance(back, str) else back())
     if action(form) is not False:
         flash(str(done), "success")
-    return redirect(back)
+    # A callable `back` is asked after the action: a post's page can change with it.
+    return redirect(back if isinstance(back, str) else back())
 
 
 def _refused_form(form, back):
@@ -234,7 +235,8 @@ def _action(rule: str, endpoint: str, load, form_class, act, done) -> None:
     reason), `act(target, form)`, then back to the target with `done`."""
     def view(**ids):
         target = load(*ids.values())
-        back = thread_url(target) if load is _thread else post_url(target)
+        def back():
+            return thread_url(target) if load is _thread else post_url(target)
         return _act(form_class(), back, lambda form: act(target, form), done)
 
     bp.add_url_rule(rule, endpoint, view, methods=["POST"])

@@ -17,6 +17,6 @@ def post_url(post, page=None):
     the post sits would tell how long the conversation is."""
     if not can_read_in_full(current_user, post.thread):
         return thread_url(post.thread)
-    page = page or posts.page_of(post, current_user, current_app.config["POSTS_PER_PAGE"])
+    page = page or posts.page_of(post, current_app.config["POSTS_PER_PAGE"])
     return url_for("threads.thread", thread_id=post.thread.id, slug=post.thread.slug,
                    page=page if page > 1 else None, _anchor=f"p{post.id}")
