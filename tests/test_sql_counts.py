@@ -21,6 +21,13 @@ from tests.factories import make_article, make_category, make_discussion, make_u
 LONG = 250  # posts in the long thread: 50 pages of 5 (POSTS_PER_PAGE in tests)
 
 
+@pytest.fixture(autouse=True)
+def _pages_made(app, monkeypatch):
+    """Each page made afresh: these counts are what making a page costs. A kept page
+    costs one statement whatever it is (tests/test_page_cache.py)."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE", False)
+
+
 @contextmanager
 def counted():
     statements = []

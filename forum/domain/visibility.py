@@ -94,12 +94,14 @@ def _place(post: Post) -> None:
     flushed the post). Two or three statements, each found by index."""
     stored = db.session.scalar(select(Post.position).where(Post.id == post.id))
     later = (Post.thread_id == post.thread_id)
+    # Positions are shown only on this thread's pages (and its place in the lists).
+    scoped = {"synchronize_session": False, **pagecache.in_thread(post.thread_id)}
     if stored is not None and not _is_public(post):
         db.session.execute(update(Post).where(Post.id == post.id).values(position=None)
-                           .execution_options(synchronize_session=False))
+                           .execution_options(**scoped))
         db.session.execute(update(Post).where(later, Post.position > stored)
                            .values(position=Post.position - 1)
-                           .execution_options(synchronize_session=False))
+                           .execution_options(**scoped))
     elif stored is None and _is_public(post):
         before = db.session.scalar(
             select(Post.position)
@@ -112,9 +114,9 @@ def _place(post: Post) -> None:
         ) or 0
         db.session.execute(update(Post).where(later, Post.position > before)
                            .values(position=Post.position + 1)
-                           .execution_options(synchronize_session=False))
+                           .execution_options(**scoped))
         db.session.execute(update(Post).where(Post.id == post.id).values(position=before + 1)
-                           .execution_options(synchronize_session=False))
+                           .execution_options(**scoped))
     else:
         return
     # Other posts of the thread in the session may hold an old position.
