@@ -233,7 +233,11 @@ def test_thread_page_of_twenty_does_not_grow_with_posts_or_unread(app, monkeypat
     counts = {path: len(_queries_for(member_browser.client, path))
               for path in (f"/t/{small.id}", f"/t/{big.id}", f"/t/{big.id}?page=2",
                            f"/t/{big.id}?page=3")}
+    # Page 1 of the big thread was read already: nothing moves, so it writes nothing
+    # and costs less; every page that moves the reader's place costs the same.
+    read_again = counts.pop(f"/t/{big.id}")
     assert len(set(counts.values())) == 1, counts
+    assert read_again < counts[f"/t/{small.id}"]
     # The first unread post and its page are found in one statement, asked on every page.
     assert never_opened == counts[f"/t/{small.id}"]
 
@@ -246,3 +250,21 @@ def test_leaving_the_forum_takes_what_you_read_with_you(member_browser, other_me
     done = member_browser.submit("/settings/delete", {"posts": "keep", "password": PASSWORD})
     assert done.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(ThreadRead)) == 0
+
+
+def _writes(statements):
+    return [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE",
+                                                                        "DELETE"))]
+
+
+def test_reading_a_page_again_writes_nothing(member_browser, member, other_member, category):
+    thread = make_discussion(other_member, category, replies=2)
+    assert _writes(_queries_for(member_browser.client, f"/t/{thread.id}"))  # the place
+    assert _writes(_queries_for(member_browser.client, f"/t/{thread.id}")) == []
+    # A new reply moves the place again, and reading it clears its notification.
+    add_reply(thread, other_member, "Something new")
+    assert any("thread_reads" in s for s in
+               _writes(_queries_for(member_browser.client, f"/t/{thread.id}")))
+    assert db.session.scalar(select(ThreadRead.last_read_post_id).where(
+        ThreadRead.user_id == member.id, ThreadRead.thread_id == thread.id)) == \
+        db.session.scalar(select(func.max(Post.id)).where(Post.thread_id == thread.id))

@@ -253,15 +253,21 @@ def mark_all_read(user: User) -> None:
     db.session.commit()
 
 
-def thread_read_statement(user_id: int, thread_id: int, newest_post_id: int):
-    """The member has read `thread` up to `newest_post_id`: its notifications up to there
-    are read (one UPDATE, run with the reading place's own write)."""
-    return (update(Notification).where(
+def unread_in_thread(user_id: int, thread_id: int, newest_post_id: int):
+    """SQL: the member's unread notifications that reading `thread` up to
+    `newest_post_id` reads (a moderator's notice stays until it is opened)."""
+    return and_(
         Notification.user_id == user_id, Notification.thread_id == thread_id,
         Notification.read_at.is_(None),
         Notification.kind != NotificationKind.MODERATION.value,
         or_(Notification.post_id.is_(None), Notification.post_id <= newest_post_id))
-        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def thread_read_statement(user_id: int, thread_id: int, newest_post_id: int):
+    """The member has read `thread` up to `newest_post_id`: its notifications up to there
+    are read (one UPDATE, run with the reading place's own write)."""
+    return (update(Notification).where(unread_in_thread(user_id, thread_id, newest_post_id))
+            .values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 
 # -- the private feed ------------------------------------------------------------------

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.exc import InternalError, OperationalError
 
 from ..extensions import db
@@ -108,6 +108,8 @@ def record(member, thread: Thread, shown: Sequence[Post]) -> None:
         return
     newest = max(post.id for post in shown)
     member_id, thread_id = member.id, thread.id
+    if _read_already(member_id, thread_id, newest):
+        return  # a page read again: nothing moves, so nothing is written
     db.session.rollback()
     try:
         db.session.execute(_upsert(insert_on_conflict(ThreadRead).values(
@@ -119,6 +121,16 @@ def record(member, thread: Thread, shown: Sequence[Post]) -> None:
         db.session.rollback()
         log.warning("a reader's place in thread %s was not kept: the database refused "
                     "the write", thread_id, exc_info=True)
+
+
+def _read_already(member_id: int, thread_id: int, newest: int) -> bool:
+    """Whether the member's place is at `newest` or further and no notification waits
+    that reading up to there would read: one SELECT, so reading a page again writes
+    nothing (on SQLite a write a page view would queue for the one writer)."""
+    placed = exists().where(ThreadRead.user_id == member_id, ThreadRead.thread_id == thread_id,
+                            ThreadRead.last_read_post_id >= newest)
+    waiting = exists().where(notifications.unread_in_thread(member_id, thread_id, newest))
+    return bool(db.session.scalar(select(placed & ~waiting)))
 
 
 def mark_all_read(member, category: Category | None = None) -> None:
