@@ -221,6 +221,9 @@ def load_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "THREADS_PER_PAGE": 25,
+        # Search ranks the newest this many matches (in a thread: its newest); past
+        # them a search says "more than" this many, so its cost stays the same.
+        "SEARCH_CANDIDATES": max(1, _count("SEARCH_CANDIDATES", 1000)),
         # Where /articles/new files articles (the first category if it does not exist).
         "ARTICLE_CATEGORY": "research-news",
         "POSTS_PER_PAGE": 20,

@@ -59,6 +59,7 @@ def _assert_matches(diff, names, left):
     # Autogenerate cannot compare SQLite's expression indexes, so check them by name.
     assert {"uq_users_username_lower", "uq_users_email_lower"} <= names
     assert "search_posts" in names  # the search index, which the models do not describe
+    assert "search_posts_thread_ids" in names  # search within a thread: its posts' ids
     assert left == set()
 
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import column, delete, func, insert, literal, select, table
 from sqlalchemy import text as sql
@@ -30,9 +31,14 @@ from ..permissions import public_posts, public_threads, readable_threads
 START, STOP = "\x02", "\x03"  # snippet markers; normalised text never contains them
 MAX_TERMS = 24
 
+# A thread's posts by id, so search within a thread finds the range of its posts' ids
+# without reading them all (named search_*, it is ours, not the models').
+THREAD_IDS_DDL = ("CREATE INDEX IF NOT EXISTS search_posts_thread_ids"
+                  " ON posts (thread_id, id)")
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_posts USING fts5("
     "title, body, tokenize = 'porter unicode61 remove_diacritics 2')",
+    THREAD_IDS_DDL,
 ]
 POSTGRES_DDL = [
     "CREATE TABLE IF NOT EXISTS search_posts ("
@@ -43,6 +49,7 @@ POSTGRES_DDL = [
     "  setweight(to_tsvector('english', title), 'A') ||"
     "  setweight(to_tsvector('english', body), 'B')) STORED)",
     "CREATE INDEX IF NOT EXISTS search_posts_document_idx ON search_posts USING gin (document)",
+    THREAD_IDS_DDL,
 ]
 
 
@@ -71,6 +78,7 @@ def create_objects(connection) -> None:
 
 
 def drop_objects(connection) -> None:
+    connection.execute(sql("DROP INDEX IF EXISTS search_posts_thread_ids"))
     connection.execute(sql("DROP TABLE IF EXISTS search_posts"))
 
 
@@ -120,11 +128,14 @@ class Hit:
 
 @dataclass
 class Results:
+    """One page of hits. `total` counts the candidates, never more than the bound;
+    `more` says the query matched more posts than that (the page says "more than")."""
     query: str
     items: list[Hit]
     total: int
     page: int
     per_page: int
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -155,10 +166,18 @@ class Results:
 
 def search(query: str, page: int = 1, per_page: int = 20,
            thread_id: int | None = None, viewer=None) -> Results:
-    """Public posts matching `query`, best first, with highlighted snippets: two
-    statements, the total and the page. With `thread_id`, only that thread's posts
-    (search within one thread; the same rule of what anyone may find). A visitor
-    (`viewer` None or signed out) finds nothing in members-only threads.
+    """Public posts matching `query`, best first, with highlighted snippets. With
+    `thread_id`, only that thread's posts (search within one thread; the same rule of
+    what anyone may find). A visitor (`viewer` None or signed out) finds nothing in
+    members-only threads.
+
+    The cost does not grow with the number of matches: the candidates are the newest
+    `SEARCH_CANDIDATES` findable matches (the highest post ids; in one thread, within the
+    range of its own posts' ids), walked down the index and stopped at the bound; only they
+    are ranked (bm25 / ts_rank_cd, a title weighing more than a body), ties newest
+    first, and only the page's rows get snippets. Past the bound the count says "more
+    than" and there are no further pages. Two statements, the candidates and the page
+    (in a thread, a first one finds the range of its post ids).
 
     Any string is safe here: words are extracted and quoted for FTS5, and
     Postgres parses the text with websearch_to_tsquery, which never fails; either
@@ -173,19 +192,31 @@ def search(query: str, page: int = 1, per_page: int = 20,
     else:
         match, snippet, rank = _tsvector(" ".join(terms))
     key = _key()
-    total = db.session.scalar(_public_matches(select(func.count()), key, match, thread_id,
-                                                  viewer))
-    rows = db.session.execute(
-        _public_matches(
-            select(Post.id, Thread.id, Thread.slug, Thread.title, Post.is_opening,
-                   Post.created_at, User.username, User.deleted_at, snippet, Post.author_id),
-            key, match, thread_id, viewer,
-        )
-        .outerjoin(User, User.id == Post.author_id)
-        .order_by(rank, Post.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+    bound = current_app.config["SEARCH_CANDIDATES"]
+    candidates = db.session.execute(
+        _public_matches(select(key, rank), key, match, thread_id, viewer)
+        .order_by(key.desc()).limit(bound + 1)
     ).all()
-    return Results(query, [_hit(row) for row in rows], total, page, per_page)
+    more = len(candidates) > bound
+    candidates = candidates[:bound]
+    # Best first (the rank expressions sort ascending), ties newest first; the order
+    # of `candidates` is newest first, and sorted() keeps it among equals.
+    ranked = [post_id for post_id, _ in sorted(candidates, key=lambda row: row[1])]
+    wanted = ranked[(page - 1) * per_page:page * per_page]
+    rows = db.session.execute(
+        select(Post.id, Thread.id, Thread.slug, Thread.title, Post.is_opening,
+               Post.created_at, User.username, User.deleted_at, snippet, Post.author_id)
+        .select_from(key.table)
+        .join(Post, Post.id == key)
+        .join(Thread, Thread.id == Post.thread_id)
+        .outerjoin(User, User.id == Post.author_id)
+        # The same rule again: a post withheld since the first statement stays out.
+        .where(match, key.in_(wanted), public_posts(), public_threads(),
+               readable_threads(viewer))
+    ).all() if wanted else []
+    place = {post_id: n for n, post_id in enumerate(wanted)}
+    rows.sort(key=lambda row: place[row[0]])
+    return Results(query, [_hit(row) for row in rows], len(candidates), page, per_page, more)
 
 
 def _public_matches(statement, key, match, thread_id=None, viewer=None):
@@ -198,7 +229,13 @@ def _public_matches(statement, key, match, thread_id=None, viewer=None):
         .join(Thread, Thread.id == Post.thread_id)
         .where(match, public_posts(), public_threads(), readable_threads(viewer))
     )
-    return statement if thread_id is None else statement.where(Post.thread_id == thread_id)
+    if thread_id is None:
+        return statement
+    # The thread's own posts first: their id range (from search_posts_thread_ids) bounds
+    # the walk down the index, so a long thread does not visit every match on the site.
+    first, last = db.session.execute(
+        select(func.min(Post.id), func.max(Post.id)).where(Post.thread_id == thread_id)).one()
+    return statement.where(Post.thread_id == thread_id, key.between(first or 0, last or 0))
 
 
 def _fts5(terms: list[str]):
@@ -216,7 +253,7 @@ def _tsvector(words: str):
         "english", TSVECTOR.c.body, tsquery,
         f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15",
     )
-    return match, snippet, func.ts_rank_cd(TSVECTOR.c.document, tsquery).desc()
+    return match, snippet, -func.ts_rank_cd(TSVECTOR.c.document, tsquery)
 
 
 def _hit(row) -> Hit:
