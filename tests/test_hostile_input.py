@@ -610,8 +610,9 @@ def test_members_only_checkbox(member_browser, category, value):
         "members_only": value})
     assert response.status_code == 302
     thread = db.session.get(Thread, thread_id_in(response.headers["Location"]))
-    # A checkbox is on when sent with any value but the ones that mean off.
-    assert thread.members_only is (value not in ("", "false", "False"))
+    # A checkbox is on when sent with any value but the ones that mean off, once the
+    # request has dropped NUL characters (forum/web/http.py): "\x00" arrives as "".
+    assert thread.members_only is (value.replace("\x00", "") not in ("", "false", "False"))
 
 
 @hostile_settings("expert profile")
