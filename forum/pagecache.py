@@ -346,8 +346,10 @@ def key_of(parts) -> str:
     return sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def get(key: str, tags) -> tuple[dict, bytes] | None:
-    """The kept page for `key` while every counter it was made under still stands."""
+def get(key: str, tags, read: dict | None = None) -> tuple[dict, bytes] | None:
+    """The kept page for `key` while every counter it was made under still stands. The
+    counters, when they were read for a page that no longer stands, are put in `read`
+    (the page made instead is kept under them: one SELECT either way)."""
     kept = store()
     if kept is None:
         return None
@@ -357,7 +359,10 @@ def get(key: str, tags) -> tuple[dict, bytes] | None:
             return None
         head, body = raw.split(b"\n", 1)
         meta = json.loads(head)
-        if meta["versions"] != versions(tags):
+        current = versions(tags)
+        if meta["versions"] != current:
+            if read is not None:
+                read.update(current)
             return None
         return meta, body
     except Exception:  # any store or database trouble: a miss, never a wrong page

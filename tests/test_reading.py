@@ -218,7 +218,11 @@ def _queries_for(client, path):
     statements = []
 
     def count(*args):
-        statements.append(args[2])
+        # Not BEGIN or PRAGMA: a pooled SQLite connection is set up (query_only) when it
+        # is first used, which depends on the pool, not on the page (as the request
+        # log counts, forum/requestlog.py).
+        if not args[2].lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            statements.append(args[2])
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:

@@ -92,9 +92,11 @@ def answer():
         g.page_cache = "skip"
         return None
     key = _key()
-    found = pagecache.get(key, tags)
+    read = {}
+    found = pagecache.get(key, tags, read)
     if found is None:
-        g.page_cache_versions = pagecache.versions_or_none(tags)  # before the page is made
+        # Before the page is made (or just now, for a kept page that no longer stands).
+        g.page_cache_versions = read or pagecache.versions_or_none(tags)
         g.page_cache, g.page_cache_key = ("skip" if g.page_cache_versions is None else "miss"), key
         return None
     meta, body = found
