@@ -9,7 +9,8 @@ that ceiling the forum's own work leaves ("4% of its same-bytes ceiling" in issu
 
     CEILING_PAGES=/tmp/pages.json gunicorn --workers 2 'bench.ceiling:create_app()'
 
-The manifest maps "METHOD /path?query" to {"status", "content_type", "file"}; a POST
+The manifest maps "METHOD /path?query" (with " (signed in)" for the page a member gets,
+served to requests that carry a Cookie) to {"status", "content_type", "file"}; a POST
 (the reply scenario) answers its captured redirect the same way, whatever was sent.
 """
 
@@ -20,6 +21,8 @@ import os
 from pathlib import Path
 
 from flask import Flask, Response, request
+
+SIGNED_IN = " (signed in)"  # bench/run.py keys a signed-in page's bytes so
 
 
 def load_pages(manifest: Path) -> dict[str, tuple[bytes, int, str]]:
@@ -37,6 +40,8 @@ def create_app(manifest: str | None = None) -> Flask:
     def page(path: str) -> Response:
         query = request.query_string.decode()
         key = f"{request.method} {request.path}" + (f"?{query}" if query else "")
+        if "Cookie" in request.headers and f"{key}{SIGNED_IN}" in pages:
+            key += SIGNED_IN  # the signed-in page at this path (wrk sends the session)
         body, status, content_type = pages.get(key, (b"not captured", 404, "text/plain"))
         return Response(body, status=status, content_type=content_type)
 

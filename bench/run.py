@@ -535,6 +535,9 @@ def fetch(url: str, headers: dict[str, str]) -> tuple[int, str, bytes]:
         return error.code, error.headers.get("Content-Type", ""), error.read()
 
 
+SIGNED_IN = " (signed in)"  # bench/ceiling.py: a request with a Cookie header
+
+
 def capture(base: str, scenarios: list[Scenario], cookie: str, writer: HttpClient,
             folder: Path) -> tuple[dict[str, Outcome], Path]:
     """Each scenario's page as the forum sends it, and the ceiling's manifest of them. A
@@ -557,8 +560,9 @@ def capture(base: str, scenarios: list[Scenario], cookie: str, writer: HttpClien
                      f"{body[:500]!r}")
         file = folder / f"{n:02d}-{s.name}.body"
         file.write_bytes(body)
-        manifest[f"{method} {s.path}"] = {"status": status, "content_type": content_type,
-                                         "file": str(file)}
+        # A signed-in page has its own entry: the anonymous one at the same path differs.
+        key = f"{method} {s.path}" + (SIGNED_IN if s.signed_in else "")
+        manifest[key] = {"status": status, "content_type": content_type, "file": str(file)}
         outcomes[s.name] = Outcome(s, status, content_type, len(body))
     outcomes = {s.name: outcomes[s.name] for s in scenarios}
     # Reads during the writes, on the ceiling too.

@@ -284,24 +284,33 @@ def thread_posts(thread: Thread, viewer, page: int, per_page: int) -> Page:
     (page - 1) * per_page + 1 (page 1 from the start) to, not including, the one at
     page * per_page + 1 (the last page to the end), every post `viewer` may see there,
     in thread order. So a visitor sees `per_page` public posts a page and a moderator
-    or an author also the hidden and held ones, in their places. Two statements,
-    whatever the thread's length or the page: the bounds and the posts."""
+    or an author also the hidden and held ones, in their places (and anyone a deleted
+    post's placeholder). Three statements, whatever the thread's length or the page:
+    the bounds, the public posts by position, and the others there by time — each
+    found by the index (thread_id, position), never by a time range whose size the
+    planner has to guess (Postgres took a global created_at scan for it at a million)."""
     first, after = (page - 1) * per_page + 1, page * per_page + 1
     public, bounds = public_post_count(thread, (first, after))
     if page > 1 and first not in bounds:
         return Page([], page, per_page, public)  # past the end
-    query = (
-        select(Post)
-        .where(Post.thread_id == thread.id, visible_posts(viewer))
-        .options(joinedload(Post.author).joinedload(User.verification),
-                 joinedload(Post.label), joinedload(Post.labelled_by))
-        .order_by(Post.created_at, Post.id)
-    )
-    if page > 1:
-        query = query.where(_from(bounds[first]))
+    options = (joinedload(Post.author).joinedload(User.verification),
+               joinedload(Post.label), joinedload(Post.labelled_by))
+    by_position = select(Post).where(Post.thread_id == thread.id, Post.position >= first)
     if after in bounds:
-        query = query.where(_before(bounds[after]))
-    return Page(db.session.scalars(query).unique().all(), page, per_page, public)
+        by_position = by_position.where(Post.position < after)
+    shown = db.session.scalars(
+        by_position.options(*options).order_by(Post.position)).unique().all()
+    # The posts that are not public (no position) but that this viewer sees, in between.
+    others = select(Post).where(Post.thread_id == thread.id, Post.position.is_(None),
+                                visible_posts(viewer))
+    if page > 1:
+        others = others.where(_from(bounds[first]))
+    if after in bounds:
+        others = others.where(_before(bounds[after]))
+    extra = db.session.scalars(others.options(*options)).unique().all()
+    if extra:
+        shown = sorted([*shown, *extra], key=lambda post: (post.created_at, post.id))
+    return Page(shown, page, per_page, public)
 
 
 def user_posts(user: User, page: int, per_page: int, viewer=None) -> Page:
