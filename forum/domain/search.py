@@ -12,7 +12,6 @@ index lags behind.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +26,7 @@ from .. import pagecache, text
 from ..extensions import db
 from ..models import Post, Thread, User
 from ..permissions import public_posts, public_threads, readable_threads
+from .listings import Page
 
 START, STOP = "\x02", "\x03"  # snippet markers; normalised text never contains them
 MAX_TERMS = 24
@@ -127,35 +127,11 @@ class Hit:
 
 
 @dataclass
-class Results:
+class Results(Page):
     """One page of hits. `total` counts the candidates, never more than the bound;
-    `more` says the query matched more posts than that (the page says "more than")."""
-    query: str
-    items: list[Hit]
-    total: int
-    page: int
-    per_page: int
-    more: bool = False
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+    `more` says the query matched more posts than that (the page says "more than"),
+    and every page of the candidates is known, so all their numbers are shown."""
+    query: str = ""
 
     def iter_pages(self, **_):
         return range(1, self.pages + 1) if self.pages <= 9 else [
@@ -186,7 +162,7 @@ def search(query: str, page: int = 1, per_page: int = 20,
     query = text.normalise(query or "").strip()[:200]
     terms = re.findall(r"\w+", query)[:MAX_TERMS]
     if not terms:
-        return Results(query, [], 0, page, per_page)
+        return Results([], page, per_page, 0, query=query)
     if _dialect() == "sqlite":
         match, snippet, rank = _fts5(terms)
     else:
@@ -216,7 +192,8 @@ def search(query: str, page: int = 1, per_page: int = 20,
     ).all() if wanted else []
     place = {post_id: n for n, post_id in enumerate(wanted)}
     rows.sort(key=lambda row: place[row[0]])
-    return Results(query, [_hit(row) for row in rows], len(candidates), page, per_page, more)
+    return Results([_hit(row) for row in rows], page, per_page, len(candidates), more,
+                   query=query)
 
 
 def _public_matches(statement, key, match, thread_id=None, viewer=None):
